@@ -1,0 +1,31 @@
+import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import type { QueueItem } from '../types.ts';
+
+/** The queue's IndexedDB schema; this file is the only one that knows the stores. */
+export interface TenderDbSchema extends DBSchema {
+  items: {
+    key: string;
+    value: QueueItem<Blob>;
+    indexes: { 'by-status': string };
+  };
+}
+
+export const DB_NAME = 'tender';
+export const DB_VERSION = 1;
+
+/** Opens (and upgrades) the queue database. Migrations only add. */
+export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<TenderDbSchema>> {
+  return openDB<TenderDbSchema>(name, DB_VERSION, {
+    upgrade(db, oldVersion) {
+      // Each step adds; never delete a store here, or a user's queued files go with it.
+      if (oldVersion < 1) {
+        const items = db.createObjectStore('items', { keyPath: 'id' });
+        items.createIndex('by-status', 'status');
+      }
+    },
+    blocking(_current, _next, event) {
+      // A newer version of the app wants to upgrade: let it.
+      (event.target as IDBDatabase | null)?.close();
+    },
+  });
+}

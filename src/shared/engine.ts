@@ -1,0 +1,205 @@
+import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
+import type { BlobLike, QueueItem, SignalLike } from './types.ts';
+import { UploadError } from './UploadError.ts';
+
+/** Durable storage of queue items; every write is persisted before the promise resolves. */
+export interface QueueStore<B extends BlobLike = BlobLike> {
+  all(): Promise<QueueItem<B>[]>;
+  get(id: string): Promise<QueueItem<B> | undefined>;
+  /** Merges `patch` into the item and persists it; undefined when the item no longer exists. */
+  update(id: string, patch: Partial<QueueItem<B>>): Promise<QueueItem<B> | undefined>;
+}
+
+/** What an uploader is handed for one attempt. */
+export interface UploadContext {
+  /** Aborts the attempt at once (the hard deadline, or the user). */
+  signal: SignalLike;
+  /** True when the run should stop at the next chunk boundary. */
+  shouldYield(): boolean;
+  /** The server confirmed holding this many bytes. */
+  onOffset(bytesConfirmed: number): Promise<void>;
+  /** The server gave this upload a URL; `restarted` when an earlier URL was lost and it began again. */
+  onUploadUrl(url: string, restarted: boolean): Promise<void>;
+}
+
+/** Sends one queue item to the server, resuming where the server left off; throws UploadError. */
+export interface Uploader<B extends BlobLike = BlobLike> {
+  upload(item: QueueItem<B>, ctx: UploadContext): Promise<void>;
+}
+
+/** Time, injectable so tests can run an hour offline in milliseconds. */
+export interface Clock {
+  now(): number;
+  /** Resolves after `ms`, or early when `signal` aborts. */
+  sleep(ms: number, signal?: SignalLike): Promise<void>;
+}
+
+/** Options of one queue run. */
+export interface DrainOptions<B extends BlobLike> {
+  store: QueueStore<B>;
+  uploader: Uploader<B>;
+  clock: Clock;
+  /** Aborts the run at once. */
+  signal?: SignalLike;
+  /** After this many ms the run starts no new chunk or file. Default 120 s, inside Chromium's ~3 min sync limit. */
+  budgetMs?: number;
+  /** Called after each persisted change of an item. */
+  onChange?: (item: QueueItem<B>) => void;
+  policy?: RetryPolicy;
+  random?: () => number;
+}
+
+/** Why a run ended, and what is left. */
+export interface DrainOutcome {
+  stoppedBecause: 'empty' | 'offline' | 'budget' | 'signed-out' | 'aborted' | 'backoff';
+  uploaded: number;
+  /** Items still to upload (waiting or uploading). */
+  remaining: number;
+  /** Earliest time a backed-off item may run again, when that is why the run stopped. */
+  nextAttemptAt: number | null;
+}
+
+const isPending = (item: QueueItem<BlobLike>) => item.status === 'waiting' || item.status === 'uploading';
+
+/** Orders runnable items: priority 10 first, then oldest first. */
+export function compareItems(a: QueueItem<BlobLike>, b: QueueItem<BlobLike>): number {
+  return b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
+}
+
+/** The item to upload next at `now`, or null. */
+export function pickNext<B extends BlobLike>(items: QueueItem<B>[], now: number): QueueItem<B> | null {
+  const runnable = items.filter((i) => isPending(i) && (i.notBefore === null || i.notBefore <= now));
+  runnable.sort(compareItems);
+  return runnable[0] ?? null;
+}
+
+/** Converts anything thrown by an uploader into an UploadError. */
+export function toUploadError(err: unknown): UploadError {
+  if (err instanceof UploadError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UploadError('unknown', message, { cause: err });
+}
+
+/**
+ * Uploads queued items one at a time, in order, until the queue is empty, the link is gone,
+ * the budget is spent or the signal aborts. The caller must hold the single-runner lock.
+ */
+export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Promise<DrainOutcome> {
+  const { store, uploader, clock, onChange } = opts;
+  const policy = opts.policy ?? defaultRetryPolicy;
+  const random = opts.random ?? Math.random;
+  const yieldAt = clock.now() + (opts.budgetMs ?? 120_000);
+  const signal = opts.signal;
+  let uploaded = 0;
+
+  const save = async (id: string, patch: Partial<QueueItem<B>>) => {
+    const item = await store.update(id, { ...patch, updatedAt: clock.now() });
+    if (item) onChange?.(item);
+    return item;
+  };
+  const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
+    const items = await store.all();
+    const pending = items.filter(isPending);
+    const times = pending.map((i) => i.notBefore).filter((t): t is number => t !== null);
+    return {
+      stoppedBecause,
+      uploaded,
+      remaining: pending.length,
+      nextAttemptAt: stoppedBecause === 'backoff' && times.length ? Math.min(...times) : null,
+    };
+  };
+
+  for (;;) {
+    if (signal?.aborted) return finish('aborted');
+    if (clock.now() >= yieldAt) return finish('budget');
+    const items = await store.all();
+    const next = pickNext(items, clock.now());
+    if (!next) {
+      const waits = items
+        .filter(isPending)
+        .map((i) => i.notBefore)
+        .filter((t): t is number => t !== null);
+      if (!waits.length) return finish('empty');
+      const wakeAt = Math.min(...waits);
+      if (wakeAt >= yieldAt) return finish('backoff');
+      await clock.sleep(wakeAt - clock.now(), signal);
+      continue;
+    }
+
+    const started = await save(next.id, { status: 'uploading', waitReason: null, notBefore: null });
+    if (!started) continue;
+    try {
+      await uploader.upload(started, {
+        signal: signal ?? neverAborted,
+        shouldYield: () => clock.now() >= yieldAt,
+        onOffset: async (bytesConfirmed) => {
+          await save(next.id, { bytesConfirmed });
+        },
+        onUploadUrl: async (uploadUrl, restarted) => {
+          const current = await store.get(next.id);
+          await save(next.id, {
+            uploadUrl,
+            ...(restarted ? { restarts: (current?.restarts ?? 0) + 1, bytesConfirmed: 0 } : {}),
+          });
+        },
+      });
+      await save(next.id, {
+        status: 'uploaded',
+        bytesConfirmed: started.size,
+        lastError: null,
+        waitReason: null,
+        uploadedAt: clock.now(),
+      });
+      uploaded++;
+    } catch (thrown) {
+      const error = toUploadError(thrown);
+      const current = (await store.get(next.id)) ?? started;
+      const attempts = current.attempts + 1;
+      const decision: Decision = decide(error, attempts, current.restarts > 0, policy, random);
+      const stop = await applyDecision(decision, error, current, attempts, save, clock.now());
+      if (error.code === 'aborted') return finish('aborted');
+      if (error.code === 'yielded') return finish('budget');
+      if (stop) return finish(stop);
+    }
+  }
+}
+
+/** Persists the outcome of a failed attempt; returns why the run must stop, if it must. */
+async function applyDecision<B extends BlobLike>(
+  decision: Decision,
+  error: UploadError,
+  item: QueueItem<B>,
+  attempts: number,
+  save: (id: string, patch: Partial<QueueItem<B>>) => Promise<unknown>,
+  now: number,
+): Promise<'offline' | 'signed-out' | null> {
+  switch (decision.action) {
+    case 'wait-for-link':
+      await save(item.id, { status: 'waiting', waitReason: 'offline', lastError: error.message });
+      return 'offline';
+    case 'retry': {
+      const quiet = error.code === 'aborted' || error.code === 'yielded';
+      await save(item.id, {
+        status: 'waiting',
+        waitReason: quiet ? 'runner-stopped' : decision.delayMs > 0 ? 'backoff' : 'queued',
+        notBefore: decision.delayMs > 0 ? now + decision.delayMs : null,
+        attempts: decision.countsAttempt ? attempts : item.attempts,
+        lastError: quiet ? item.lastError : error.message,
+        ...(decision.resetUpload ? { uploadUrl: null, bytesConfirmed: 0, restarts: item.restarts + 1 } : {}),
+      });
+      return null;
+    }
+    case 'fail':
+      await save(item.id, { status: 'failed', waitReason: null, attempts, lastError: decision.reason });
+      return null;
+    case 'pause-all':
+      await save(item.id, { status: 'waiting', waitReason: 'signed-out', lastError: decision.reason });
+      return 'signed-out';
+  }
+}
+
+const neverAborted: SignalLike = {
+  aborted: false,
+  addEventListener() {},
+  removeEventListener() {},
+};

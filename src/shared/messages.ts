@@ -1,0 +1,21 @@
+import type { QueueItemView } from './types.ts';
+
+/** Name of the BroadcastChannel the worker announces on. */
+export const CHANNEL_NAME = 'tender';
+/** Background Sync tag that asks the worker to drain the queue. */
+export const SYNC_TAG = 'tender-drain';
+/** Web Lock held by whoever is uploading; one runner across tabs and the worker. */
+export const RUNNER_LOCK = 'tender-runner';
+
+/** Messages from the worker to every open page. */
+export type WorkerMessage =
+  | { type: 'item-changed'; item: QueueItemView }
+  | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number };
+
+/** Messages from a page to the worker. */
+export type PageMessage = { type: 'drain'; reason: string } | { type: 'skip-waiting' };
+
+/** True when `data` looks like a PageMessage (messages cross a trust boundary of sorts). */
+export function isPageMessage(data: unknown): data is PageMessage {
+  return typeof data === 'object' && data !== null && typeof (data as { type?: unknown }).type === 'string';
+}

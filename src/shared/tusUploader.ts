@@ -1,0 +1,96 @@
+import { DetailedError, type HttpStack, Upload } from 'tus-js-client';
+import type { UploadContext, Uploader } from './engine.ts';
+import type { BlobLike, QueueItem } from './types.ts';
+import { codeForStatus, parseRetryAfter, UploadError } from './UploadError.ts';
+
+/** Options of the tus uploader. */
+export interface TusUploaderOptions {
+  /** tus creation endpoint, e.g. `/files/` resolved against the origin. */
+  endpoint: string;
+  /** How requests are sent; in the worker, a fetch stack with stall timeouts. */
+  httpStack: HttpStack;
+  /** Bytes per PATCH. Finite, so a dropped link loses at most one chunk in flight. */
+  chunkSize: number;
+}
+
+/** The tus metadata sent for an item: name and type, plus its tags. */
+export function tusMetadata(item: QueueItem<BlobLike>): Record<string, string> {
+  return { ...item.tags, filename: item.name, filetype: item.type, queueId: item.id };
+}
+
+/** Classifies whatever tus-js-client reported into an UploadError. */
+export function classifyTusError(err: unknown, now: number = Date.now()): UploadError {
+  if (err instanceof UploadError) return err;
+  if (err instanceof DetailedError) {
+    const res = err.originalResponse;
+    if (res) {
+      const status = res.getStatus();
+      const body = res.getBody()?.trim().slice(0, 200);
+      const detail = body ? `: ${body}` : '';
+      return new UploadError(codeForStatus(status), `Server answered ${status}${detail}`, {
+        status,
+        retryAfterSec: parseRetryAfter(res.getHeader('Retry-After'), now),
+        cause: err,
+      });
+    }
+    if (err.causingError instanceof UploadError) return err.causingError;
+    return new UploadError('offline', 'Cannot reach the server', { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new UploadError('unreadable', `Cannot read the file: ${message}`, { cause: err });
+}
+
+/** An Uploader that sends items with tus-js-client, resuming from the item's stored upload URL. */
+export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLike> {
+  return {
+    upload(item: QueueItem<BlobLike>, ctx: UploadContext): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        let settled = false;
+        // Persistence of offsets runs in order; completion waits for it.
+        let pending: Promise<void> = Promise.resolve();
+        const settle = (err?: UploadError) => {
+          if (settled) return;
+          settled = true;
+          ctx.signal.removeEventListener('abort', onAbort);
+          pending.then(
+            () => (err ? reject(err) : resolve()),
+            (storeErr) => reject(storeErr),
+          );
+        };
+        const upload = new Upload(item.blob as never, {
+          endpoint: options.endpoint,
+          uploadUrl: item.uploadUrl,
+          chunkSize: options.chunkSize,
+          uploadSize: item.size,
+          retryDelays: null,
+          metadata: tusMetadata(item),
+          fingerprint: async () => `tender-${item.id}`,
+          storeFingerprintForResuming: false,
+          httpStack: options.httpStack,
+          onUploadUrlAvailable: () => {
+            const url = upload.url;
+            if (!url) return;
+            const restarted = item.uploadUrl !== null && url !== item.uploadUrl;
+            pending = pending.then(() => ctx.onUploadUrl(url, restarted));
+          },
+          onChunkComplete: (_chunk, bytesAccepted, bytesTotal) => {
+            pending = pending.then(() => ctx.onOffset(bytesAccepted));
+            if (bytesAccepted < bytesTotal && ctx.shouldYield()) {
+              void upload.abort();
+              settle(new UploadError('yielded', 'Run budget spent; continuing in the next run'));
+            }
+          },
+          onSuccess: () => settle(),
+          onError: (err) => settle(classifyTusError(err)),
+        });
+        const onAbort = () => {
+          void upload.abort();
+          settle(new UploadError('aborted', 'Upload stopped'));
+        };
+        if (ctx.signal.aborted) return onAbort();
+        ctx.signal.addEventListener('abort', onAbort);
+        upload.start();
+      });
+    },
+  };
+}

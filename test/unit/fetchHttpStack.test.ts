@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { UploadError } from '../../src/shared/UploadError.ts';
+import { FetchHttpStack } from '../../src/sw/FetchHttpStack.ts';
+
+/** A fetch that never answers until aborted, like a dead satellite link. */
+const hangingFetch: typeof fetch = (_url, init) =>
+  new Promise((_resolve, reject) => {
+    init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+  });
+
+describe('FetchHttpStack', () => {
+  it('turns a silent connection into a stall error', async () => {
+    const stack = new FetchHttpStack({ stallMs: 50, minBytesPerSec: 1e9, fetch: hangingFetch });
+    const error = await stack
+      .createRequest('HEAD', 'http://x/files/1')
+      .send(null)
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.code).toBe('stalled');
+  });
+
+  it('gives a large body more time than a small one', async () => {
+    const stack = new FetchHttpStack({ stallMs: 20, minBytesPerSec: 1000, fetch: hangingFetch });
+    const started = Date.now();
+    await stack
+      .createRequest('PATCH', 'http://x/files/1')
+      .send(new Blob([new Uint8Array(200)]))
+      .catch(() => {});
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
+  it('passes method, headers and body and exposes the answer', async () => {
+    let seen: RequestInit | undefined;
+    const fakeFetch: typeof fetch = async (_url, init) => {
+      seen = init;
+      return new Response(null, { status: 204, headers: { 'Upload-Offset': '5' } });
+    };
+    const req = new FetchHttpStack({ stallMs: 1000, minBytesPerSec: 1000, fetch: fakeFetch }).createRequest(
+      'PATCH',
+      'http://x/files/1',
+    );
+    req.setHeader('Upload-Offset', '0');
+    const res = await req.send(new Blob(['hello']));
+    expect(seen?.method).toBe('PATCH');
+    expect((seen?.headers as Record<string, string> | undefined)?.['Upload-Offset']).toBe('0');
+    expect(res.getStatus()).toBe(204);
+    expect(res.getHeader('Upload-Offset')).toBe('5');
+  });
+
+  it('reports a user abort as a plain abort, not a stall', async () => {
+    const req = new FetchHttpStack({
+      stallMs: 10_000,
+      minBytesPerSec: 1000,
+      fetch: hangingFetch,
+    }).createRequest('HEAD', 'http://x/files/1');
+    const pending = req.send(null).catch((e) => e);
+    await req.abort();
+    const error = await pending;
+    expect(error).not.toBeInstanceOf(UploadError);
+  });
+});

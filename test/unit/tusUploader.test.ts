@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { drainQueue, type UploadContext } from '../../src/shared/engine.ts';
+import { createTusUploader } from '../../src/shared/tusUploader.ts';
+import { newQueueItem } from '../../src/shared/types.ts';
+import { UploadError } from '../../src/shared/UploadError.ts';
+import { type Exchange, MemoryQueueStore, ScriptedHttpStack, VirtualClock } from './fakes.ts';
+
+const KB = 1024;
+const ENDPOINT = 'http://ship.local/files/';
+const URL1 = 'http://ship.local/files/abc';
+
+function item(size: number, extra: Partial<ReturnType<typeof newQueueItem>> = {}) {
+  return {
+    ...newQueueItem(
+      { id: 'q1', blob: new Blob([new Uint8Array(size)]), name: 'engine.jpg', type: 'image/jpeg' },
+      0,
+    ),
+    ...extra,
+  };
+}
+
+function ctx(overrides: Partial<UploadContext> = {}) {
+  const offsets: number[] = [];
+  const urls: [string, boolean][] = [];
+  const c: UploadContext = {
+    signal: new AbortController().signal,
+    shouldYield: () => false,
+    onOffset: async (n) => void offsets.push(n),
+    onUploadUrl: async (u, r) => void urls.push([u, r]),
+    ...overrides,
+  };
+  return { c, offsets, urls };
+}
+
+const created: Exchange = { method: 'POST', url: ENDPOINT, status: 201, headers: { Location: URL1 } };
+const patch = (offset: number, next: number, status = 204): Exchange => ({
+  method: 'PATCH',
+  url: URL1,
+  expectHeaders: { 'Upload-Offset': String(offset) },
+  status,
+  headers: { 'Upload-Offset': String(next) },
+});
+
+describe('tus uploader over a scripted server', () => {
+  it('creates the upload and sends it in chunks, reporting each confirmed offset', async () => {
+    const stack = new ScriptedHttpStack([
+      created,
+      patch(0, 4 * KB),
+      patch(4 * KB, 8 * KB),
+      patch(8 * KB, 10 * KB),
+    ]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const { c, offsets, urls } = ctx();
+    await uploader.upload(item(10 * KB), c);
+    expect(offsets).toEqual([4 * KB, 8 * KB, 10 * KB]);
+    expect(urls).toEqual([[URL1, false]]);
+    expect(stack.sent.map((s) => s.bodySize)).toEqual([0, 4 * KB, 4 * KB, 2 * KB]);
+    const meta = stack.sent[0]?.headers['Upload-Metadata'] ?? '';
+    expect(meta).toContain(`filename ${btoa('engine.jpg')}`);
+  });
+
+  it('resumes from the stored URL at the offset the server reports', async () => {
+    const stack = new ScriptedHttpStack([
+      {
+        method: 'HEAD',
+        url: URL1,
+        status: 200,
+        headers: { 'Upload-Offset': String(6 * KB), 'Upload-Length': String(10 * KB) },
+      },
+      patch(6 * KB, 10 * KB),
+    ]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const { c, offsets } = ctx();
+    await uploader.upload(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 4 * KB }), c);
+    expect(offsets).toEqual([10 * KB]);
+    expect(stack.sent.reduce((n, s) => n + s.bodySize, 0)).toBe(4 * KB);
+  });
+
+  it('starts a new upload when the stored one is gone, and says it restarted', async () => {
+    const URL2 = 'http://ship.local/files/def';
+    const stack = new ScriptedHttpStack([
+      { method: 'HEAD', url: URL1, status: 404 },
+      { method: 'POST', url: ENDPOINT, status: 201, headers: { Location: URL2 } },
+      { method: 'PATCH', url: URL2, status: 204, headers: { 'Upload-Offset': String(2 * KB) } },
+    ]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const { c, urls } = ctx();
+    await uploader.upload(item(2 * KB, { uploadUrl: URL1 }), c);
+    expect(urls).toEqual([[URL2, true]]);
+  });
+
+  const failures: [string, Exchange, string, number | null][] = [
+    ['network failure', { method: 'PATCH', networkError: new TypeError('Failed to fetch') }, 'offline', null],
+    ['stall', { method: 'PATCH', networkError: new UploadError('stalled', 'No answer') }, 'stalled', null],
+    ['500', { method: 'PATCH', status: 500, body: 'boom' }, 'server-error', 500],
+    ['413', { method: 'PATCH', status: 413 }, 'too-large', 413],
+    ['409', { method: 'PATCH', status: 409 }, 'offset-mismatch', 409],
+    ['401', { method: 'PATCH', status: 401 }, 'auth', 401],
+    ['460', { method: 'PATCH', status: 460 }, 'checksum-mismatch', 460],
+  ];
+  it.each(failures)('a %s during a PATCH becomes %s', async (_n, failure, code, status) => {
+    const stack = new ScriptedHttpStack([created, failure]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const error = await uploader.upload(item(10 * KB), ctx().c).catch((e) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.code).toBe(code);
+    expect(error.status).toBe(status);
+  });
+
+  it('reads Retry-After from a 429', async () => {
+    const stack = new ScriptedHttpStack([{ method: 'POST', status: 429, headers: { 'Retry-After': '2' } }]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const error = await uploader.upload(item(10 * KB), ctx().c).catch((e) => e);
+    expect(error.code).toBe('rate-limited');
+    expect(error.retryAfterSec).toBe(2);
+  });
+
+  it('stops at a chunk boundary when asked to yield', async () => {
+    const stack = new ScriptedHttpStack([created, patch(0, 4 * KB)]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const { c, offsets } = ctx({ shouldYield: () => true });
+    const error = await uploader.upload(item(10 * KB), c).catch((e) => e);
+    expect(error.code).toBe('yielded');
+    expect(offsets).toEqual([4 * KB]);
+    expect(stack.remaining).toBe(0);
+  });
+});
+
+describe('engine with the tus uploader, link cut mid-upload', () => {
+  it('keeps the URL and offset, then resumes with a HEAD and sends only the rest', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryQueueStore([item(10 * KB)]);
+    const cut = new ScriptedHttpStack([
+      created,
+      patch(0, 4 * KB),
+      {
+        method: 'PATCH',
+        expectHeaders: { 'Upload-Offset': String(4 * KB) },
+        networkError: new TypeError('Failed to fetch'),
+      },
+    ]);
+    const first = await drainQueue({
+      store,
+      clock,
+      uploader: createTusUploader({ endpoint: ENDPOINT, httpStack: cut, chunkSize: 4 * KB }),
+    });
+    expect(first.stoppedBecause).toBe('offline');
+    const waiting = store.items.get('q1');
+    expect(waiting).toMatchObject({
+      status: 'waiting',
+      waitReason: 'offline',
+      uploadUrl: URL1,
+      bytesConfirmed: 4 * KB,
+      attempts: 0,
+    });
+
+    const back = new ScriptedHttpStack([
+      {
+        method: 'HEAD',
+        url: URL1,
+        status: 200,
+        headers: { 'Upload-Offset': String(4 * KB), 'Upload-Length': String(10 * KB) },
+      },
+      patch(4 * KB, 8 * KB),
+      patch(8 * KB, 10 * KB),
+    ]);
+    const second = await drainQueue({
+      store,
+      clock,
+      uploader: createTusUploader({ endpoint: ENDPOINT, httpStack: back, chunkSize: 4 * KB }),
+    });
+    expect(second).toMatchObject({ stoppedBecause: 'empty', uploaded: 1, remaining: 0 });
+    expect(store.items.get('q1')).toMatchObject({ status: 'uploaded', bytesConfirmed: 10 * KB });
+    expect(back.remaining).toBe(0);
+  });
+});
