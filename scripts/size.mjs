@@ -1,0 +1,22 @@
+// Prints the gzip size of the page and worker bundles against their budgets; fails when over.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET = { page: 30_000, worker: 35_000 };
+const gz = (file) => gzipSync(readFileSync(file)).length;
+const assets = readdirSync('dist/assets').filter((f) => f.endsWith('.js') || f.endsWith('.css'));
+const page = assets.reduce((sum, f) => sum + gz(join('dist/assets', f)), 0);
+const worker = gz('dist/sw.js');
+let over = false;
+for (const [name, bytes] of Object.entries({ page, worker })) {
+  const budget = BUDGET[name];
+  over ||= bytes > budget;
+  console.log(
+    `${name.padEnd(6)} ${(bytes / 1000).toFixed(1)} kB gzip (budget ${(budget / 1000).toFixed(0)} kB)`,
+  );
+}
+if (over) {
+  console.error('bundle over budget');
+  process.exit(1);
+}

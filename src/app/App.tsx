@@ -1,0 +1,38 @@
+import { useEffect, useState } from 'preact/hooks';
+import { AddFiles } from './AddFiles/index.tsx';
+import { QueueList } from './QueueList/index.tsx';
+import { useQueue } from './queueState.ts';
+import { registerWorker } from './swBridge.ts';
+import { UpdateBanner } from './UpdateBanner/index.tsx';
+
+/** The whole page: add files, watch them go ashore. */
+export function App() {
+  const queue = useQueue();
+  const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
+  const [online, setOnline] = useState(navigator.onLine);
+
+  useEffect(() => {
+    registerWorker((apply) => setApplyUpdate(() => apply));
+    const update = () => setOnline(navigator.onLine);
+    window.addEventListener('online', update);
+    window.addEventListener('offline', update);
+    return () => {
+      window.removeEventListener('online', update);
+      window.removeEventListener('offline', update);
+    };
+  }, []);
+
+  return (
+    <main>
+      <header>
+        <h1>Tender</h1>
+        <span class={`link ${online ? 'up' : 'down'}`} role="status">
+          {online ? (queue.running ? 'Uploading' : 'Online') : 'Offline'}
+        </span>
+      </header>
+      {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
+      <AddFiles />
+      <QueueList items={queue.items} loaded={queue.loaded} />
+    </main>
+  );
+}

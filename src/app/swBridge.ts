@@ -1,0 +1,48 @@
+import { Workbox } from 'workbox-window';
+import { CHANNEL_NAME, type PageMessage, SYNC_TAG, type WorkerMessage } from '../shared/messages.ts';
+
+let workbox: Workbox | null = null;
+
+/** Registers the service worker; `onUpdate` is called when a new version waits to take over. */
+export function registerWorker(onUpdate: (apply: () => void) => void): void {
+  if (!('serviceWorker' in navigator)) return;
+  workbox = new Workbox('/sw.js');
+  const wb = workbox;
+  wb.addEventListener('waiting', () => {
+    onUpdate(() => {
+      wb.addEventListener('controlling', () => window.location.reload());
+      wb.messageSkipWaiting();
+    });
+  });
+  void wb.register();
+}
+
+async function post(message: PageMessage): Promise<void> {
+  const reg = await navigator.serviceWorker.ready;
+  reg.active?.postMessage(message);
+}
+
+/**
+ * Asks the worker to upload now. Background Sync is preferred: it also fires later, when the link
+ * returns, with every page closed. Where it is missing the worker is asked directly.
+ */
+export async function requestUpload(reason: string): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
+  const reg = await navigator.serviceWorker.ready;
+  const sync = (reg as ServiceWorkerRegistration & { sync?: { register(tag: string): Promise<void> } }).sync;
+  if (sync) {
+    try {
+      await sync.register(SYNC_TAG);
+    } catch {
+      // Sync can be refused (e.g. disabled by policy); the direct message below still works.
+    }
+  }
+  await post({ type: 'drain', reason });
+}
+
+/** Subscribes to the worker's announcements; returns an unsubscribe function. */
+export function onWorkerMessage(listener: (message: WorkerMessage) => void): () => void {
+  const channel = new BroadcastChannel(CHANNEL_NAME);
+  channel.onmessage = (event: MessageEvent<WorkerMessage>) => listener(event.data);
+  return () => channel.close();
+}

@@ -1,0 +1,129 @@
+import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import { UploadError } from '../shared/UploadError.ts';
+
+/** Timeouts of the fetch stack. */
+export interface FetchHttpStackOptions {
+  /** A request with no answer this long after its body would have been sent counts as stalled. */
+  stallMs: number;
+  /** Slowest acceptable rate for a request body, used to give large PATCHes more time. */
+  minBytesPerSec: number;
+  /** Injected for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * tus-js-client's HTTP stack over fetch, for the service worker where XMLHttpRequest does not exist.
+ * Every request carries an AbortSignal that fires on a stall: fetch alone can hang forever on a dead
+ * satellite link (tus-js-client issues #773, #906).
+ */
+export class FetchHttpStack implements HttpStack {
+  readonly #options: FetchHttpStackOptions;
+
+  constructor(options: FetchHttpStackOptions) {
+    this.#options = options;
+  }
+
+  createRequest(method: string, url: string): HttpRequest {
+    return new FetchHttpRequest(method, url, this.#options);
+  }
+
+  getName(): string {
+    return 'TenderFetchHttpStack';
+  }
+}
+
+class FetchHttpRequest implements HttpRequest {
+  readonly #method: string;
+  readonly #url: string;
+  readonly #options: FetchHttpStackOptions;
+  readonly #headers: Record<string, string> = {};
+  readonly #controller = new AbortController();
+
+  constructor(method: string, url: string, options: FetchHttpStackOptions) {
+    this.#method = method;
+    this.#url = url;
+    this.#options = options;
+  }
+
+  getMethod(): string {
+    return this.#method;
+  }
+
+  getURL(): string {
+    return this.#url;
+  }
+
+  setHeader(header: string, value: string): void {
+    this.#headers[header] = value;
+  }
+
+  getHeader(header: string): string | undefined {
+    return this.#headers[header];
+  }
+
+  // fetch reports no upload progress; offsets come from the server's answer to each chunk.
+  setProgressHandler(_handler: (bytesSent: number) => void): void {}
+
+  async send(body?: Blob | null): Promise<HttpResponse> {
+    const size = body?.size ?? 0;
+    const limitMs = this.#options.stallMs + (size * 1000) / this.#options.minBytesPerSec;
+    const timer = setTimeout(() => {
+      this.#controller.abort(
+        new UploadError('stalled', `No answer from the server for ${Math.round(limitMs / 1000)} s`),
+      );
+    }, limitMs);
+    const doFetch = this.#options.fetch ?? fetch;
+    try {
+      const res = await doFetch(this.#url, {
+        method: this.#method,
+        headers: this.#headers,
+        body: body ?? null,
+        signal: this.#controller.signal,
+        cache: 'no-store',
+        credentials: 'same-origin',
+      });
+      const text = await res.text();
+      return new FetchHttpResponse(res, text);
+    } catch (err) {
+      const reason = this.#controller.signal.reason;
+      if (reason instanceof UploadError) throw reason;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async abort(): Promise<void> {
+    this.#controller.abort();
+  }
+
+  getUnderlyingObject(): unknown {
+    return this.#controller;
+  }
+}
+
+class FetchHttpResponse implements HttpResponse {
+  readonly #res: Response;
+  readonly #body: string;
+
+  constructor(res: Response, body: string) {
+    this.#res = res;
+    this.#body = body;
+  }
+
+  getStatus(): number {
+    return this.#res.status;
+  }
+
+  getHeader(header: string): string | undefined {
+    return this.#res.headers.get(header) ?? undefined;
+  }
+
+  getBody(): string {
+    return this.#body;
+  }
+
+  getUnderlyingObject(): unknown {
+    return this.#res;
+  }
+}

@@ -1,0 +1,36 @@
+import preact from '@preact/preset-vite';
+import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+export default defineConfig({
+  plugins: [
+    preact(),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src/sw',
+      filename: 'sw.ts',
+      injectRegister: false,
+      injectManifest: {
+        globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        rollupFormat: 'iife',
+      },
+      manifest: {
+        name: 'Tender',
+        short_name: 'Tender',
+        description: "Send photos, documents and videos ashore over the ship's satellite link.",
+        start_url: '/',
+        scope: '/',
+        display: 'standalone',
+        background_color: '#f4f7f9',
+        theme_color: '#0b3954',
+        icons: [
+          { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: '/icons/icon-maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+    }),
+  ],
+  build: { target: 'es2022', sourcemap: true },
+  server: { proxy: { '/files': 'http://127.0.0.1:8080', '/api': 'http://127.0.0.1:8080' } },
+});
