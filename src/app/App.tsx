@@ -32,7 +32,7 @@ export function App() {
       </header>
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <AddFiles />
-      <QueueList items={queue.items} loaded={queue.loaded} />
+      <QueueList items={queue.items} loaded={queue.loaded} online={online} />
     </main>
   );
 }

@@ -62,6 +62,11 @@ export async function hasPendingWork(): Promise<boolean> {
  * pauses instead of ending at once: ending would re-fire the sync event in a tight loop.
  */
 export async function runQueue(trigger: string): Promise<void> {
+  if (navigator.onLine === false) {
+    // No link at all: an attempt would only flip items to Uploading and back. Sync fires on return.
+    await requestSync();
+    return;
+  }
   await navigator.locks.request(RUNNER_LOCK, { ifAvailable: true }, async (lock) => {
     if (!lock) return;
     const started = Date.now();

@@ -3,8 +3,8 @@ import { formatBytes } from '../format.ts';
 import { statusDetail, statusLabel } from './statusText.ts';
 
 /** One row of the queue: name, size, progress and status with its reason. */
-function QueueRow({ item }: { item: QueueItemView }) {
-  const detail = statusDetail(item);
+function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
+  const detail = statusDetail(item, online);
   return (
     <li class={`queue-item status-${item.status}`} data-id={item.id} aria-label={item.name}>
       <div class="queue-item-head">
@@ -30,14 +30,22 @@ function QueueRow({ item }: { item: QueueItemView }) {
 }
 
 /** The upload queue, highest priority and oldest first. */
-export function QueueList({ items, loaded }: { items: QueueItemView[]; loaded: boolean }) {
+export function QueueList({
+  items,
+  loaded,
+  online,
+}: {
+  items: QueueItemView[];
+  loaded: boolean;
+  online: boolean;
+}) {
   return (
     <section aria-labelledby="queue-heading">
       <h2 id="queue-heading">Upload queue</h2>
       {loaded && items.length === 0 && <p class="empty">Nothing queued. Add files to send them ashore.</p>}
       <ul class="queue" aria-label="Upload queue">
         {items.map((item) => (
-          <QueueRow key={item.id} item={item} />
+          <QueueRow key={item.id} item={item} online={online} />
         ))}
       </ul>
     </section>

@@ -15,10 +15,11 @@ export function statusLabel(item: QueueItemView): string {
 }
 
 /** Why the item is in its state, in plain words; empty when nothing needs saying. */
-export function statusDetail(item: QueueItemView): string {
+export function statusDetail(item: QueueItemView, online: boolean): string {
   if (item.status === 'failed') return item.lastError ?? 'Unknown error';
   if (item.status !== 'waiting') return '';
-  switch (item.waitReason) {
+  const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
+  switch (reason) {
     case 'offline':
       return 'no connection to shore; continues by itself when the link returns';
     case 'backoff':

@@ -1,0 +1,25 @@
+import { createTender } from './app.ts';
+import { loadConfig } from './config.ts';
+
+// Entry point: `node build/server/main.js` after `npx tsc -b server`.
+async function main(): Promise<void> {
+  const tender = await createTender(loadConfig());
+  console.log(`Tender listening on ${tender.url}`);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    // once: a second Ctrl-C falls through to Node's default handler and exits at once.
+    process.once(signal, () => {
+      tender.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,192 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type Browser,
+  type BrowserContext,
+  test as base,
+  chromium,
+  expect,
+  type Page,
+} from '@playwright/test';
+
+/** Debian's Chromium; Playwright's own browser download cannot work on these machines. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Flags that keep Chromium quiet on a closed network. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A running Tender server with its own empty data directory. */
+export interface TenderServer {
+  url: string;
+  dataDir: string;
+  /** Completed uploads as the admin API lists them. */
+  uploads(): Promise<{ id: string; name: string; size: number; sha256: string; type: string }[]>;
+  /** A Prometheus counter or gauge value from /metrics. */
+  metric(name: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      srv.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Starts the built server (`build/server/main.js`) on a free port. */
+export async function startServer(env: Record<string, string> = {}): Promise<TenderServer> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'tender-e2e-'));
+  const child: ChildProcess = spawn(process.execPath, ['build/server/main.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENDER_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {}
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url,
+    dataDir,
+    async uploads() {
+      const res = await fetch(`${url}/api/uploads`);
+      return res.json();
+    },
+    async metric(name) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes, so every run checks real content, not zeros. */
+export function makeFile(size: number, seed = 1): Buffer {
+  const buf = Buffer.alloc(Math.ceil(size / 4) * 4);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < buf.length; i += 4) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    buf.writeUInt32LE(x >>> 0, i);
+  }
+  return buf.subarray(0, size);
+}
+
+export const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
+
+/** Opens the app and waits until its service worker controls the page. */
+export async function openApp(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+}
+
+/** The row of a queued file in the Upload queue list. */
+export const row = (page: Page, name: string) =>
+  page.getByRole('list', { name: 'Upload queue' }).getByRole('listitem', { name });
+
+/** Queue items as stored in IndexedDB, read from the page (no Blobs). */
+export function readQueue(page: Page) {
+  return page.evaluate(
+    () =>
+      new Promise<{ id: string; name: string; status: string; bytesConfirmed: number }[]>(
+        (resolve, reject) => {
+          const open = indexedDB.open('tender');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const req = db.transaction('items').objectStore('items').getAll();
+            req.onsuccess = () => {
+              db.close();
+              resolve(
+                req.result.map(({ id, name, status, bytesConfirmed }) => ({
+                  id,
+                  name,
+                  status,
+                  bytesConfirmed,
+                })),
+              );
+            };
+            req.onerror = () => reject(req.error);
+          };
+        },
+      ),
+  );
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type Fixtures = { server: TenderServer; context: BrowserContext; page: Page };
+
+/** Playwright's test with a fresh Tender server per test and Debian's Chromium. */
+export const test = base.extend<Fixtures, { sharedBrowser: Browser }>({
+  sharedBrowser: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies destructured.
+    async ({}, use) => {
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      await use(browser);
+      await browser.close();
+    },
+    { scope: 'worker' },
+  ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies destructured.
+  server: async ({}, use) => {
+    const server = await startServer();
+    await use(server);
+    await server.stop();
+  },
+  context: async ({ sharedBrowser }, use) => {
+    const context = await sharedBrowser.newContext();
+    await use(context);
+    await context.close();
+  },
+  page: async ({ context }, use) => {
+    await use(await context.newPage());
+  },
+});
+
+export { expect };

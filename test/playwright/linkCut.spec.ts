@@ -1,0 +1,53 @@
+import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
+import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
+import { startLinkProxy } from './linkProxy.ts';
+
+test('a link cut mid-upload resumes from the server offset without resending what arrived', async ({
+  context,
+  page,
+  server,
+}) => {
+  // 2 MB/s uplink: each 2 MiB chunk takes about a second, so the cut lands mid-file.
+  const link = await startLinkProxy(server.url, 2_000_000);
+  try {
+    await openApp(page, link.url);
+    const file = makeFile(10 * 1024 * 1024, 21);
+    await page
+      .getByLabel('Add files')
+      .setInputFiles({ name: 'survey.mov', mimeType: 'video/quicktime', buffer: file });
+    const item = row(page, 'survey.mov');
+    await expect(item.locator('.status')).toHaveText('Uploading');
+
+    // Cut the link once the server has confirmed the first chunk.
+    const confirmed = await waitFor(async () => {
+      const stored = (await readQueue(page)).find((i) => i.name === 'survey.mov');
+      return stored && stored.bytesConfirmed >= DEFAULT_CHUNK_SIZE ? stored.bytesConfirmed : 0;
+    });
+    const t0 = Date.now();
+    await context.setOffline(true);
+    expect(confirmed).toBeLessThan(file.length);
+    await expect(item.locator('.status')).toHaveText('Waiting');
+    await expect(item.locator('.detail')).toContainText('no connection');
+    const waitingMs = Date.now() - t0;
+    const receivedWhileCut = await server.metric('tender_bytes_received_total');
+    expect(receivedWhileCut).toBeLessThan(file.length);
+
+    await context.setOffline(false);
+    const t1 = Date.now();
+    await expect(item.locator('.status')).toHaveText('Uploading', { timeout: 60_000 });
+    const resumedMs = Date.now() - t1;
+    await expect(item.locator('.status')).toHaveText('Uploaded', { timeout: 60_000 });
+    const [upload] = await server.uploads();
+    expect(upload).toMatchObject({ name: 'survey.mov', size: file.length, sha256: sha256(file) });
+
+    const received = await server.metric('tender_bytes_received_total');
+    expect(received).toBeGreaterThanOrEqual(file.length);
+    expect(received).toBeLessThanOrEqual(file.length + DEFAULT_CHUNK_SIZE);
+    test.info().annotations.push({
+      type: 'bytes',
+      description: `file ${file.length}, confirmed at cut ${confirmed}, server received at cut ${receivedWhileCut}, in total ${received} (${((received / file.length - 1) * 100).toFixed(2)}% extra); Waiting shown ${waitingMs} ms after the cut, Uploading again ${resumedMs} ms after the link returned`,
+    });
+  } finally {
+    await link.close();
+  }
+});
