@@ -1,5 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { AddFiles } from './AddFiles/index.tsx';
+import { DeviceBanner } from './DeviceBanner/index.tsx';
+import { useDevice } from './deviceState.ts';
 import { QueueList } from './QueueList/index.tsx';
 import { useQueue } from './queueState.ts';
 import { registerWorker } from './swBridge.ts';
@@ -8,6 +10,7 @@ import { UpdateBanner } from './UpdateBanner/index.tsx';
 /** The whole page: add files, watch them go ashore. */
 export function App() {
   const queue = useQueue();
+  const device = useDevice();
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
 
@@ -26,11 +29,13 @@ export function App() {
     <main>
       <header>
         <h1>Tender</h1>
+        {device.name && <span class="device-name">{device.name}</span>}
         <span class={`link ${online ? 'up' : 'down'}`} role="status">
           {online ? (queue.running ? 'Uploading' : 'Online') : 'Offline'}
         </span>
       </header>
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
+      <DeviceBanner device={device} />
       <AddFiles />
       <QueueList items={queue.items} loaded={queue.loaded} online={online} />
     </main>

@@ -10,7 +10,8 @@ export const RUNNER_LOCK = 'tender-runner';
 /** Messages from the worker to every open page. */
 export type WorkerMessage =
   | { type: 'item-changed'; item: QueueItemView }
-  | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number };
+  | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }
+  | { type: 'auth-changed' };
 
 /** Messages from a page to the worker. */
 export type PageMessage = { type: 'drain'; reason: string } | { type: 'skip-waiting' };

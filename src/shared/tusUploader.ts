@@ -11,6 +11,8 @@ export interface TusUploaderOptions {
   httpStack: HttpStack;
   /** Bytes per PATCH. Finite, so a dropped link loses at most one chunk in flight. */
   chunkSize: number;
+  /** Headers for every request of an attempt, e.g. the device's Authorization. */
+  getHeaders?: () => Promise<Record<string, string>>;
 }
 
 /** The tus metadata sent for an item: name and type, plus its tags. */
@@ -43,7 +45,8 @@ export function classifyTusError(err: unknown, now: number = Date.now()): Upload
 /** An Uploader that sends items with tus-js-client, resuming from the item's stored upload URL. */
 export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLike> {
   return {
-    upload(item: QueueItem<BlobLike>, ctx: UploadContext): Promise<void> {
+    async upload(item: QueueItem<BlobLike>, ctx: UploadContext): Promise<void> {
+      const headers = (await options.getHeaders?.()) ?? {};
       return new Promise<void>((resolve, reject) => {
         let settled = false;
         // Persistence of offsets runs in order; completion waits for it.
@@ -62,6 +65,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
           uploadUrl: item.uploadUrl,
           chunkSize: options.chunkSize,
           uploadSize: item.size,
+          headers,
           retryDelays: null,
           metadata: tusMetadata(item),
           fingerprint: async () => `tender-${item.id}`,

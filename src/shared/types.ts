@@ -47,6 +47,16 @@ export interface QueueItem<B extends BlobLike = BlobLike> {
   uploadedAt: number | null;
 }
 
+/** This device's own credential, from its enrolment link. */
+export interface DeviceCredential {
+  token: string;
+  deviceId: string | null;
+  name: string | null;
+  enrolledAt: number;
+  /** Set when the server refused the token (revoked): uploads stop until a new enrolment. */
+  rejectedAt: number | null;
+}
+
 /** What the page shows of an item: everything but the Blob. */
 export type QueueItemView = Omit<QueueItem, 'blob'>;
 

@@ -36,7 +36,19 @@ const uploader = createTusUploader({
   endpoint: new URL(TUS_ENDPOINT, self.location.origin).href,
   httpStack: new FetchHttpStack({ stallMs: STALL_TIMEOUT_MS, minBytesPerSec: MIN_BYTES_PER_SEC }),
   chunkSize: DEFAULT_CHUNK_SIZE,
+  getHeaders: async (): Promise<Record<string, string>> => {
+    const credential = await store.credential();
+    return credential ? { Authorization: `Bearer ${credential.token}` } : {};
+  },
 });
+
+/** The server refused this device's token: stop until the device is enrolled again. */
+async function markSignedOut(): Promise<void> {
+  const credential = await store.credential();
+  if (credential && !credential.rejectedAt)
+    await store.setCredential({ ...credential, rejectedAt: Date.now() });
+  announce({ type: 'auth-changed' });
+}
 
 /** Asks the browser for a Background Sync; false where the API is missing (Safari, Firefox). */
 export async function requestSync(): Promise<boolean> {
@@ -67,6 +79,9 @@ export async function runQueue(trigger: string): Promise<void> {
     await requestSync();
     return;
   }
+  // Refused by the server: the files wait until the device is enrolled again; the page says so.
+  // A device never enrolled still tries: the server's answer (401) is what the page reports.
+  if ((await store.credential())?.rejectedAt) return;
   await navigator.locks.request(RUNNER_LOCK, { ifAvailable: true }, async (lock) => {
     if (!lock) return;
     const started = Date.now();
@@ -100,6 +115,7 @@ export async function runQueue(trigger: string): Promise<void> {
       });
       console.info(`[tender] run (${trigger}) stopped: ${outcome?.stoppedBecause ?? 'error'}`);
     }
-    if (outcome && outcome.remaining > 0 && outcome.stoppedBecause !== 'signed-out') await requestSync();
+    if (outcome?.stoppedBecause === 'signed-out') await markSignedOut();
+    else if (outcome && outcome.remaining > 0) await requestSync();
   });
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,11 @@ export const CHROMIUM_ARGS = [
 export interface TenderServer {
   url: string;
   dataDir: string;
+  adminToken: string;
+  /** Headers that authenticate as the operator. */
+  adminHeaders: Record<string, string>;
+  /** Enrols a device; null while the server has no device enrolment. */
+  enroll(name?: string): Promise<{ deviceId: string; token: string; enrollUrl: string } | null>;
   /** Completed uploads as the admin API lists them. */
   uploads(): Promise<{ id: string; name: string; size: number; sha256: string; type: string }[]>;
   /** A Prometheus counter or gauge value from /metrics. */
@@ -53,8 +58,18 @@ async function freePort(): Promise<number> {
 export async function startServer(env: Record<string, string> = {}): Promise<TenderServer> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'tender-e2e-'));
+  const adminToken = `admin-${randomBytes(16).toString('hex')}`;
+  const adminHeaders = { Authorization: `Bearer ${adminToken}` };
   const child: ChildProcess = spawn(process.execPath, ['build/server/main.js'], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TENDER_DATA_DIR: dataDir, ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TENDER_DATA_DIR: dataDir,
+      TENDER_ADMIN_TOKEN: adminToken,
+      TENDER_TEST_FAULTS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -72,12 +87,24 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
   return {
     url,
     dataDir,
+    adminToken,
+    adminHeaders,
+    async enroll(name = 'Test tablet') {
+      const res = await fetch(`${url}/api/devices`, {
+        method: 'POST',
+        headers: { ...adminHeaders, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      if (res.status === 404 || res.status === 405) return null;
+      if (!res.ok) throw new Error(`enrol failed: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
     async uploads() {
-      const res = await fetch(`${url}/api/uploads`);
+      const res = await fetch(`${url}/api/uploads`, { headers: adminHeaders });
       return res.json();
     },
     async metric(name) {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const text = await (await fetch(`${url}/metrics`, { headers: adminHeaders })).text();
       const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
       return line ? Number(line.split(' ').pop()) : 0;
     },
@@ -106,9 +133,13 @@ export function makeFile(size: number, seed = 1): Buffer {
 
 export const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
 
-/** Opens the app and waits until its service worker controls the page. */
-export async function openApp(page: Page, url: string): Promise<void> {
-  await page.goto(url);
+/**
+ * Opens the app as an enrolled device (through `baseUrl`, e.g. a link proxy, when given) and waits
+ * until its service worker controls the page.
+ */
+export async function openApp(page: Page, server: TenderServer, baseUrl: string = server.url): Promise<void> {
+  const device = await server.enroll();
+  await page.goto(device ? `${baseUrl}/enroll#token=${device.token}` : baseUrl);
   await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
 }

@@ -13,7 +13,7 @@ test('the app is installable: Chromium reports no installability errors', async 
   });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await openApp(page, server.url);
+    await openApp(page, server);
     const cdp = await context.newCDPSession(page);
     const result = await cdp.send('Page.getInstallabilityErrors');
     expect(result.installabilityErrors).toEqual([]);

@@ -10,7 +10,7 @@ test('a link cut mid-upload resumes from the server offset without resending wha
   // 2 MB/s uplink: each 2 MiB chunk takes about a second, so the cut lands mid-file.
   const link = await startLinkProxy(server.url, 2_000_000);
   try {
-    await openApp(page, link.url);
+    await openApp(page, server, link.url);
     const file = makeFile(10 * 1024 * 1024, 21);
     await page
       .getByLabel('Add files')

@@ -5,7 +5,7 @@ test('a file added offline arrives after the link returns, with every page close
   page,
   server,
 }) => {
-  await openApp(page, server.url);
+  await openApp(page, server);
   await context.setOffline(true);
   const file = makeFile(3_000_000, 11);
   await page
@@ -33,7 +33,7 @@ test('offline reload serves the app shell, deep links too, and shows the queue a
   page,
   server,
 }) => {
-  await openApp(page, server.url);
+  await openApp(page, server);
   await page
     .getByLabel('Add files')
     .setInputFiles({ name: 'sent.txt', mimeType: 'text/plain', buffer: makeFile(1000, 3) });

@@ -1,7 +1,7 @@
 import { expect, makeFile, openApp, row, sha256, test } from './fixtures.ts';
 
 test('a 5 MB file added in the app reaches the server intact', async ({ page, server }) => {
-  await openApp(page, server.url);
+  await openApp(page, server);
   const file = makeFile(5 * 1000 * 1000, 7);
   await page
     .getByLabel('Add files')
@@ -23,7 +23,7 @@ test('a 5 MB file added in the app reaches the server intact', async ({ page, se
 });
 
 test('several files at once, including an empty one, all arrive', async ({ page, server }) => {
-  await openApp(page, server.url);
+  await openApp(page, server);
   const files = [
     { name: 'certificate.pdf', mimeType: 'application/pdf', buffer: makeFile(300_000, 1) },
     { name: 'empty.txt', mimeType: 'text/plain', buffer: Buffer.alloc(0) },

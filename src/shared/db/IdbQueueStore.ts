@@ -1,9 +1,9 @@
 import type { IDBPDatabase } from 'idb';
 import type { QueueStore } from '../engine.ts';
-import type { QueueItem } from '../types.ts';
+import type { DeviceCredential, QueueItem } from '../types.ts';
 import { openQueueDb, type TenderDbSchema } from './QueueDb.ts';
 
-/** The durable queue in IndexedDB, used by both the page and the worker. */
+/** The durable queue (and this device's credential) in IndexedDB, used by both the page and the worker. */
 export class IdbQueueStore implements QueueStore<Blob> {
   #db: Promise<IDBPDatabase<TenderDbSchema>> | null = null;
   readonly #name: string | undefined;
@@ -52,5 +52,14 @@ export class IdbQueueStore implements QueueStore<Blob> {
 
   async remove(id: string): Promise<void> {
     await (await this.#open()).delete('items', id);
+  }
+
+  /** This device's credential, if it was enrolled. */
+  async credential(): Promise<DeviceCredential | undefined> {
+    return (await this.#open()).get('settings', 'credential');
+  }
+
+  async setCredential(credential: DeviceCredential): Promise<void> {
+    await (await this.#open()).put('settings', credential, 'credential');
   }
 }

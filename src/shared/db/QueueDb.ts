@@ -1,5 +1,5 @@
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { QueueItem } from '../types.ts';
+import type { DeviceCredential, QueueItem } from '../types.ts';
 
 /** The queue's IndexedDB schema; this file is the only one that knows the stores. */
 export interface TenderDbSchema extends DBSchema {
@@ -8,10 +8,14 @@ export interface TenderDbSchema extends DBSchema {
     value: QueueItem<Blob>;
     indexes: { 'by-status': string };
   };
+  settings: {
+    key: 'credential';
+    value: DeviceCredential;
+  };
 }
 
 export const DB_NAME = 'tender';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** Opens (and upgrades) the queue database. Migrations only add. */
 export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<TenderDbSchema>> {
@@ -21,6 +25,9 @@ export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<Tender
       if (oldVersion < 1) {
         const items = db.createObjectStore('items', { keyPath: 'id' });
         items.createIndex('by-status', 'status');
+      }
+      if (oldVersion < 2) {
+        db.createObjectStore('settings');
       }
     },
     blocking(_current, _next, event) {
