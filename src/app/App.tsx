@@ -3,6 +3,7 @@ import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
 import { QueueList } from './QueueList/index.tsx';
+import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
 import { registerWorker } from './swBridge.ts';
 import { UpdateBanner } from './UpdateBanner/index.tsx';
@@ -37,6 +38,7 @@ export function App() {
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <DeviceBanner device={device} />
       <AddFiles />
+      <QueueToolbar items={queue.items} />
       <QueueList items={queue.items} loaded={queue.loaded} online={online} />
     </main>
   );

@@ -1,8 +1,16 @@
 import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { compareItems } from '../shared/engine.ts';
-import { newQueueItem, type QueueItem, type QueueItemView } from '../shared/types.ts';
-import { onWorkerMessage, requestUpload } from './swBridge.ts';
+import { hashBlob } from '../shared/hashBlob.ts';
+import {
+  clampPriority,
+  newQueueItem,
+  type QueueItem,
+  type QueueItemView,
+  type UploadTags,
+  waitedMs,
+} from '../shared/types.ts';
+import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
 const store = new IdbQueueStore();
 
@@ -26,23 +34,225 @@ function sortForDisplay(items: QueueItemView[]): QueueItemView[] {
   return [...items].sort((a, b) => compareItems(a as QueueItem, b as QueueItem));
 }
 
+const viewOf = ({ blob: _blob, ...view }: QueueItem<Blob>): QueueItemView => view;
+
 /** Rebuilds the list from IndexedDB: the queue, not page memory, is the truth. */
 export async function reloadQueue(): Promise<void> {
   const items = await store.all();
-  publish({ ...state, loaded: true, items: sortForDisplay(items.map(({ blob: _blob, ...view }) => view)) });
+  publish({ ...state, loaded: true, items: sortForDisplay(items.map(viewOf)) });
 }
 
-/** Stores picked files in the queue (all or none) and asks the worker to upload them. */
-export async function addFiles(files: File[]): Promise<void> {
-  if (!files.length) return;
-  const now = Date.now();
-  const items = files.map((file) =>
-    newQueueItem({ id: crypto.randomUUID(), blob: file, name: file.name, type: file.type }, now),
+/** A file picked by the user, hashed and ready to queue. */
+export interface PreparedFile {
+  file: File;
+  sha256: string;
+  /** The queued item with the same content, if there is one. */
+  duplicateOf: QueueItemView | null;
+}
+
+/** Options chosen in the Add files form. */
+export interface AddOptions {
+  priority: number;
+  tags: UploadTags;
+}
+
+/** Hashes picked files and finds the ones already waiting, uploading, paused or uploaded. */
+export async function prepareFiles(files: File[], onProgress?: (done: number, total: number) => void) {
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  const known = new Map<string, QueueItemView>();
+  for (const item of await store.all())
+    if (item.sha256 && item.status !== 'failed') known.set(item.sha256, viewOf(item));
+  const prepared: PreparedFile[] = [];
+  let done = 0;
+  for (const file of files) {
+    const sha256 = await hashBlob(file, (n) => onProgress?.(done + n, total));
+    done += file.size;
+    const earlier = prepared.find((p) => p.sha256 === sha256);
+    prepared.push({
+      file,
+      sha256,
+      duplicateOf: known.get(sha256) ?? (earlier ? viewOf(asItem(earlier)) : null),
+    });
+  }
+  return prepared;
+}
+
+const asItem = (p: PreparedFile): QueueItem<Blob> =>
+  newQueueItem(
+    { id: 'pending', blob: p.file, name: p.file.name, type: p.file.type, sha256: p.sha256 },
+    Date.now(),
   );
-  await store.add(items);
+
+/** Why some files could not be added, in words for the crew. */
+export class AddFilesError extends Error {
+  constructor(
+    message: string,
+    readonly notAdded: string[],
+  ) {
+    super(message);
+    this.name = 'AddFilesError';
+  }
+}
+
+/**
+ * Stores files in the queue (all or none), checks each can be read back, and asks the worker to
+ * upload them. Refuses up front when the device's storage would not hold them.
+ */
+export async function addPrepared(files: PreparedFile[], options: AddOptions): Promise<void> {
+  if (!files.length) return;
+  const names = files.map((f) => f.file.name);
+  const bytes = files.reduce((sum, f) => sum + f.file.size, 0);
+  const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
+  if (estimate?.quota !== undefined && (estimate.usage ?? 0) + bytes > estimate.quota * 0.95) {
+    const free = Math.max(0, estimate.quota - (estimate.usage ?? 0));
+    throw new AddFilesError(
+      `Not enough space on this device to keep these files until they are sent (${mb(bytes)} needed, ${mb(free)} free). Nothing was added.`,
+      names,
+    );
+  }
+  const now = Date.now();
+  const items = files.map((f) =>
+    newQueueItem(
+      {
+        id: crypto.randomUUID(),
+        blob: f.file,
+        name: f.file.name,
+        type: f.file.type,
+        priority: clampPriority(options.priority),
+        tags: options.tags,
+        sha256: f.sha256,
+      },
+      now,
+    ),
+  );
+  try {
+    await store.add(items);
+  } catch (err) {
+    const quota = err instanceof DOMException && err.name === 'QuotaExceededError';
+    throw new AddFilesError(
+      quota
+        ? 'This device ran out of storage space while keeping the files. Nothing was added; free some space and try again.'
+        : `The files could not be stored on this device (${err instanceof Error ? err.message : String(err)}). Nothing was added.`,
+      names,
+    );
+  }
+  // Some browsers store a Blob they cannot read back later (WebKit bug 47700); find out now, not at sea.
+  const unreadable: string[] = [];
+  for (const item of items) {
+    const stored = await store.get(item.id);
+    const ok = await stored?.blob
+      .slice(0, 1)
+      .arrayBuffer()
+      .then(() => true)
+      .catch(() => false);
+    if (!ok) {
+      unreadable.push(item.name);
+      await store.remove(item.id);
+    }
+  }
   void navigator.storage?.persist?.();
   await reloadQueue();
   await requestUpload('added');
+  if (unreadable.length) {
+    throw new AddFilesError(
+      `These files could not be read back from this device's storage and were not added: ${unreadable.join(', ')}.`,
+      unreadable,
+    );
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+async function change(id: string, patch: Partial<QueueItem<Blob>>): Promise<QueueItem<Blob> | undefined> {
+  const updated = await store.update(id, { ...patch, updatedAt: Date.now() });
+  await reloadQueue();
+  return updated;
+}
+
+/** Stops a file for now: it keeps its place and what the server already holds. */
+export async function pauseItem(id: string): Promise<void> {
+  const item = await store.get(id);
+  if (!item || (item.status !== 'waiting' && item.status !== 'uploading')) return;
+  const now = Date.now();
+  await change(id, {
+    status: 'paused',
+    waitReason: null,
+    waitingMs: waitedMs(item, now),
+    waitingSince: null,
+  });
+  await postToWorker({ type: 'interrupt', id });
+}
+
+/** Lets a paused file go again. */
+export async function resumeItem(id: string): Promise<void> {
+  const item = await store.get(id);
+  if (!item || item.status !== 'paused') return;
+  await change(id, { status: 'waiting', waitReason: 'queued', notBefore: null, waitingSince: Date.now() });
+  await requestUpload('resumed');
+}
+
+/** Pauses every file that is waiting or uploading. */
+export async function pauseAll(): Promise<void> {
+  for (const item of await store.all()) await pauseItem(item.id);
+}
+
+/** Resumes every paused file. */
+export async function resumeAll(): Promise<void> {
+  for (const item of await store.all()) if (item.status === 'paused') await resumeItem(item.id);
+}
+
+/** Sends a failed file again from where the server left off, with a fresh count of attempts. */
+export async function retryItem(id: string): Promise<void> {
+  const item = await store.get(id);
+  if (!item || item.status !== 'failed') return;
+  await change(id, {
+    status: 'waiting',
+    waitReason: 'queued',
+    notBefore: null,
+    attempts: 0,
+    restarts: 0,
+    lastError: null,
+    waitingSince: Date.now(),
+  });
+  await requestUpload('retry');
+}
+
+/** Retries every failed file. */
+export async function retryAllFailed(): Promise<void> {
+  for (const item of await store.all()) if (item.status === 'failed') await retryItem(item.id);
+}
+
+/** Removes a file for good: from this device, and from the server when it was not finished. */
+export async function removeItem(id: string): Promise<void> {
+  const item = await store.get(id);
+  if (!item) return;
+  await store.remove(id);
+  await postToWorker({ type: 'interrupt', id });
+  if (item.uploadUrl && item.status !== 'uploaded')
+    await postToWorker({ type: 'terminate', uploadUrl: item.uploadUrl });
+  await reloadQueue();
+}
+
+/** Changes a file's priority (1–10) while it is not yet uploaded. */
+export async function setPriority(id: string, priority: number): Promise<void> {
+  const item = await store.get(id);
+  if (!item || item.status === 'uploaded') return;
+  await change(id, { priority: clampPriority(priority) });
+  await requestUpload('priority');
+}
+
+/** Removes uploaded files older than `hours` from this device's list (the server keeps them). */
+export async function clearUploaded(hours: number): Promise<number> {
+  const cutoff = Date.now() - hours * 3_600_000;
+  let removed = 0;
+  for (const item of await store.all()) {
+    if (item.status === 'uploaded' && (item.uploadedAt ?? 0) <= cutoff) {
+      await store.remove(item.id);
+      removed++;
+    }
+  }
+  await reloadQueue();
+  return removed;
 }
 
 let started = false;

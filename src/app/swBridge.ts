@@ -14,10 +14,26 @@ export function registerWorker(onUpdate: (apply: () => void) => void): void {
       wb.messageSkipWaiting();
     });
   });
-  void wb.register();
+  void wb.register().then(registerPeriodicSync);
 }
 
-async function post(message: PageMessage): Promise<void> {
+/** Where the browser grants it (installed, engaged apps in Chromium), also wake up every 15 minutes. */
+async function registerPeriodicSync(): Promise<void> {
+  try {
+    const status = await navigator.permissions.query({ name: 'periodic-background-sync' as PermissionName });
+    if (status.state !== 'granted') return;
+    const reg = (await navigator.serviceWorker.ready) as ServiceWorkerRegistration & {
+      periodicSync?: { register(tag: string, options: { minInterval: number }): Promise<void> };
+    };
+    await reg.periodicSync?.register(SYNC_TAG, { minInterval: 15 * 60 * 1000 });
+  } catch {
+    // Not supported here: Background Sync and page visits still wake the uploader.
+  }
+}
+
+/** Sends a message to the active worker. */
+export async function postToWorker(message: PageMessage): Promise<void> {
+  if (!('serviceWorker' in navigator)) return;
   const reg = await navigator.serviceWorker.ready;
   reg.active?.postMessage(message);
 }
@@ -37,7 +53,7 @@ export async function requestUpload(reason: string): Promise<void> {
       // Sync can be refused (e.g. disabled by policy); the direct message below still works.
     }
   }
-  await post({ type: 'drain', reason });
+  await postToWorker({ type: 'drain', reason });
 }
 
 /** Subscribes to the worker's announcements; returns an unsubscribe function. */

@@ -1,5 +1,6 @@
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
-import type { BlobLike, QueueItem, SignalLike } from './types.ts';
+import { Stopper } from './Stopper.ts';
+import { type BlobLike, CRITICAL_PRIORITY, type QueueItem, type SignalLike, waitedMs } from './types.ts';
 import { UploadError } from './UploadError.ts';
 
 /** Durable storage of queue items; every write is persisted before the promise resolves. */
@@ -12,12 +13,14 @@ export interface QueueStore<B extends BlobLike = BlobLike> {
 
 /** What an uploader is handed for one attempt. */
 export interface UploadContext {
-  /** Aborts the attempt at once (the hard deadline, or the user). */
+  /** Aborts the attempt at once (the hard deadline, the user pausing or removing the file). */
   signal: SignalLike;
-  /** True when the run should stop at the next chunk boundary. */
+  /** True when the attempt should stop at the next chunk boundary. */
   shouldYield(): boolean;
   /** The server confirmed holding this many bytes. */
   onOffset(bytesConfirmed: number): Promise<void>;
+  /** A request body of this many bytes was handed to the network. */
+  onSent(bytes: number): void;
   /** The server gave this upload a URL; `restarted` when an earlier URL was lost and it began again. */
   onUploadUrl(url: string, restarted: boolean): Promise<void>;
 }
@@ -34,6 +37,12 @@ export interface Clock {
   sleep(ms: number, signal?: SignalLike): Promise<void>;
 }
 
+/** Lets the owner of a run stop the attempt on one item, e.g. when the user pauses it. */
+export interface InterruptRegistry {
+  /** Registers `stop` for the attempt on `id`; returns the unregister function. */
+  watch(id: string, stop: () => void): () => void;
+}
+
 /** Options of one queue run. */
 export interface DrainOptions<B extends BlobLike> {
   store: QueueStore<B>;
@@ -45,6 +54,8 @@ export interface DrainOptions<B extends BlobLike> {
   budgetMs?: number;
   /** Called after each persisted change of an item. */
   onChange?: (item: QueueItem<B>) => void;
+  /** Where the run registers each attempt so that it can be stopped from outside. */
+  interrupts?: InterruptRegistry;
   policy?: RetryPolicy;
   random?: () => number;
 }
@@ -126,14 +137,33 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
       continue;
     }
 
-    const started = await save(next.id, { status: 'uploading', waitReason: null, notBefore: null });
+    const now = clock.now();
+    const started = await save(next.id, {
+      status: 'uploading',
+      waitReason: null,
+      notBefore: null,
+      tries: next.tries + 1,
+      waitingMs: waitedMs(next, now),
+      waitingSince: null,
+    });
     if (!started) continue;
+    const { stopper, release } = Stopper.follow(signal);
+    const unwatch = opts.interrupts?.watch(next.id, () => stopper.abort()) ?? (() => {});
+    let preempt = false;
+    let sent = 0;
+    let sentSaved = 0;
     try {
       await uploader.upload(started, {
-        signal: signal ?? neverAborted,
-        shouldYield: () => clock.now() >= yieldAt,
+        signal: stopper,
+        shouldYield: () => preempt || clock.now() >= yieldAt,
+        onSent: (bytes) => {
+          sent += bytes;
+        },
         onOffset: async (bytesConfirmed) => {
-          await save(next.id, { bytesConfirmed });
+          const latest = await store.get(next.id);
+          await save(next.id, { bytesConfirmed, bytesSent: (latest?.bytesSent ?? 0) + sent - sentSaved });
+          sentSaved = sent;
+          preempt = preempt || hasCriticalAhead(await store.all(), started, clock.now());
         },
         onUploadUrl: async (uploadUrl, restarted) => {
           const current = await store.get(next.id);
@@ -143,9 +173,11 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
           });
         },
       });
+      const latest = await store.get(next.id);
       await save(next.id, {
         status: 'uploaded',
         bytesConfirmed: started.size,
+        bytesSent: (latest?.bytesSent ?? 0) + sent - sentSaved,
         lastError: null,
         waitReason: null,
         uploadedAt: clock.now(),
@@ -153,15 +185,42 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
       uploaded++;
     } catch (thrown) {
       const error = toUploadError(thrown);
-      const current = (await store.get(next.id)) ?? started;
+      const current = await store.get(next.id);
+      if (!current) continue; // removed by the user while it was uploading
+      const unsaved = sent - sentSaved;
+      if (unsaved > 0) await save(next.id, { bytesSent: current.bytesSent + unsaved });
+      if (current.status === 'paused') continue; // paused by the user: leave it so
+      if (error.code === 'yielded' && preempt) {
+        await save(next.id, { status: 'waiting', waitReason: 'queued', waitingSince: clock.now() });
+        continue;
+      }
       const attempts = current.attempts + 1;
       const decision: Decision = decide(error, attempts, current.restarts > 0, policy, random);
       const stop = await applyDecision(decision, error, current, attempts, save, clock.now());
-      if (error.code === 'aborted') return finish('aborted');
+      if (signal?.aborted || error.code === 'aborted') return finish('aborted');
       if (error.code === 'yielded') return finish('budget');
       if (stop) return finish(stop);
+    } finally {
+      unwatch();
+      release();
     }
   }
+}
+
+/** True when a waiting file of critical priority should go before `current`. */
+export function hasCriticalAhead(
+  items: QueueItem<BlobLike>[],
+  current: QueueItem<BlobLike>,
+  now: number,
+): boolean {
+  return items.some(
+    (i) =>
+      i.id !== current.id &&
+      i.status === 'waiting' &&
+      i.priority >= CRITICAL_PRIORITY &&
+      i.priority > current.priority &&
+      (i.notBefore === null || i.notBefore <= now),
+  );
 }
 
 /** Persists the outcome of a failed attempt; returns why the run must stop, if it must. */
@@ -175,7 +234,12 @@ async function applyDecision<B extends BlobLike>(
 ): Promise<'offline' | 'signed-out' | null> {
   switch (decision.action) {
     case 'wait-for-link':
-      await save(item.id, { status: 'waiting', waitReason: 'offline', lastError: error.message });
+      await save(item.id, {
+        status: 'waiting',
+        waitReason: 'offline',
+        lastError: error.message,
+        waitingSince: now,
+      });
       return 'offline';
     case 'retry': {
       const quiet = error.code === 'aborted' || error.code === 'yielded';
@@ -184,6 +248,7 @@ async function applyDecision<B extends BlobLike>(
         waitReason: quiet ? 'runner-stopped' : decision.delayMs > 0 ? 'backoff' : 'queued',
         notBefore: decision.delayMs > 0 ? now + decision.delayMs : null,
         attempts: decision.countsAttempt ? attempts : item.attempts,
+        waitingSince: now,
         lastError: quiet ? item.lastError : error.message,
         ...(decision.resetUpload ? { uploadUrl: null, bytesConfirmed: 0, restarts: item.restarts + 1 } : {}),
       });
@@ -193,13 +258,12 @@ async function applyDecision<B extends BlobLike>(
       await save(item.id, { status: 'failed', waitReason: null, attempts, lastError: decision.reason });
       return null;
     case 'pause-all':
-      await save(item.id, { status: 'waiting', waitReason: 'signed-out', lastError: decision.reason });
+      await save(item.id, {
+        status: 'waiting',
+        waitReason: 'signed-out',
+        lastError: decision.reason,
+        waitingSince: now,
+      });
       return 'signed-out';
   }
 }
-
-const neverAborted: SignalLike = {
-  aborted: false,
-  addEventListener() {},
-  removeEventListener() {},
-};

@@ -14,7 +14,13 @@ export type WorkerMessage =
   | { type: 'auth-changed' };
 
 /** Messages from a page to the worker. */
-export type PageMessage = { type: 'drain'; reason: string } | { type: 'skip-waiting' };
+export type PageMessage =
+  | { type: 'drain'; reason: string }
+  | { type: 'skip-waiting' }
+  /** The page paused or removed this item; stop its upload if it is running. */
+  | { type: 'interrupt'; id: string }
+  /** The page removed an item for good; end its upload on the server. */
+  | { type: 'terminate'; uploadUrl: string };
 
 /** True when `data` looks like a PageMessage (messages cross a trust boundary of sorts). */
 export function isPageMessage(data: unknown): data is PageMessage {

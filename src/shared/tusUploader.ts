@@ -13,11 +13,51 @@ export interface TusUploaderOptions {
   chunkSize: number;
   /** Headers for every request of an attempt, e.g. the device's Authorization. */
   getHeaders?: () => Promise<Record<string, string>>;
+  /**
+   * Asks the server whether it already holds this file (by SHA-256); true means it recorded the
+   * file for this device and nothing needs sending. Only asked before a new upload is created.
+   */
+  alreadyStored?: (item: QueueItem<BlobLike>, headers: Record<string, string>) => Promise<boolean>;
+}
+
+/** Wraps a stack so every PATCH body handed to the network is counted, failed ones in full. */
+function countingStack(inner: HttpStack, onSent: (bytes: number) => void): HttpStack {
+  return {
+    getName: () => inner.getName(),
+    createRequest(method, url) {
+      const req = inner.createRequest(method, url);
+      if (method !== 'PATCH') return req;
+      return {
+        getMethod: () => req.getMethod(),
+        getURL: () => req.getURL(),
+        setHeader: (header, value) => req.setHeader(header, value),
+        getHeader: (header) => req.getHeader(header),
+        setProgressHandler: (handler) => req.setProgressHandler(handler),
+        abort: () => req.abort(),
+        getUnderlyingObject: () => req.getUnderlyingObject(),
+        async send(body?: BlobLike | null) {
+          try {
+            return await req.send(body);
+          } finally {
+            if (body?.size) onSent(body.size);
+          }
+        },
+      };
+    },
+  };
 }
 
 /** The tus metadata sent for an item: name and type, plus its tags. */
 export function tusMetadata(item: QueueItem<BlobLike>): Record<string, string> {
-  return { ...item.tags, filename: item.name, filetype: item.type, queueId: item.id };
+  const meta: Record<string, string> = {
+    ...item.tags,
+    filename: item.name,
+    filetype: item.type,
+    queueId: item.id,
+  };
+  meta.priority = String(item.priority);
+  if (item.sha256) meta.sha256 = item.sha256;
+  return meta;
 }
 
 /** Classifies whatever tus-js-client reported into an UploadError. */
@@ -47,6 +87,9 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
   return {
     async upload(item: QueueItem<BlobLike>, ctx: UploadContext): Promise<void> {
       const headers = (await options.getHeaders?.()) ?? {};
+      if (!item.uploadUrl && item.sha256 && options.alreadyStored) {
+        if (await options.alreadyStored(item, headers).catch(() => false)) return;
+      }
       return new Promise<void>((resolve, reject) => {
         let settled = false;
         // Persistence of offsets runs in order; completion waits for it.
@@ -70,7 +113,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
           metadata: tusMetadata(item),
           fingerprint: async () => `tender-${item.id}`,
           storeFingerprintForResuming: false,
-          httpStack: options.httpStack,
+          httpStack: countingStack(options.httpStack, (bytes) => ctx.onSent(bytes)),
           onUploadUrlAvailable: () => {
             const url = upload.url;
             if (!url) return;

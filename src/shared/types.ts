@@ -40,9 +40,20 @@ export interface QueueItem<B extends BlobLike = BlobLike> {
   /** Bytes the server has confirmed holding (its Upload-Offset). */
   bytesConfirmed: number;
   uploadUrl: string | null;
+  /** Failed attempts that count towards giving up (network drops do not). */
   attempts: number;
+  /** Every attempt started, whatever its end. */
+  tries: number;
   /** How many times the upload was started again from zero because the server lost it. */
   restarts: number;
+  /** SHA-256 (hex) of the whole file, computed when it was added. */
+  sha256: string | null;
+  /** Request body bytes handed to the network; bytes of a failed request count in full. */
+  bytesSent: number;
+  /** Time spent waiting (not uploading, not paused), closed periods only. */
+  waitingMs: number;
+  /** Start of the current waiting period, if the item is waiting. */
+  waitingSince: number | null;
   lastError: string | null;
   uploadedAt: number | null;
 }
@@ -62,7 +73,15 @@ export type QueueItemView = Omit<QueueItem, 'blob'>;
 
 /** A fresh queue item for a file the user just added. */
 export function newQueueItem<B extends BlobLike>(
-  init: { id: string; blob: B; name: string; type?: string; priority?: number; tags?: UploadTags },
+  init: {
+    id: string;
+    blob: B;
+    name: string;
+    type?: string;
+    priority?: number;
+    tags?: UploadTags;
+    sha256?: string | null;
+  },
   now: number,
 ): QueueItem<B> {
   return {
@@ -81,8 +100,31 @@ export function newQueueItem<B extends BlobLike>(
     bytesConfirmed: 0,
     uploadUrl: null,
     attempts: 0,
+    tries: 0,
     restarts: 0,
+    sha256: init.sha256 ?? null,
+    bytesSent: 0,
+    waitingMs: 0,
+    waitingSince: now,
     lastError: null,
     uploadedAt: null,
   };
 }
+
+/** Bytes sent but not kept by the server: what drops and retries cost. */
+export function bytesWasted(item: Pick<QueueItem, 'bytesSent' | 'bytesConfirmed'>): number {
+  return Math.max(0, item.bytesSent - item.bytesConfirmed);
+}
+
+/** Total waiting time up to `now`, including the current waiting period. */
+export function waitedMs(item: Pick<QueueItem, 'waitingMs' | 'waitingSince'>, now: number): number {
+  return item.waitingMs + (item.waitingSince !== null ? Math.max(0, now - item.waitingSince) : 0);
+}
+
+/** Clamps a priority to 1–10. */
+export function clampPriority(priority: number): number {
+  return Math.min(10, Math.max(1, Math.round(priority) || 5));
+}
+
+/** Priority at or above which a file jumps ahead of a running upload at the next chunk boundary. */
+export const CRITICAL_PRIORITY = 9;

@@ -15,4 +15,5 @@ interface SyncEvent extends ExtendableEvent {
 
 interface ServiceWorkerGlobalScopeEventMap {
   sync: SyncEvent;
+  periodicsync: SyncEvent;
 }

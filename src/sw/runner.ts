@@ -7,12 +7,13 @@ import {
   TUS_ENDPOINT,
 } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { type Clock, type DrainOutcome, drainQueue } from '../shared/engine.ts';
+import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
-import { createTusUploader } from '../shared/tusUploader.ts';
+import { createTusUploader, tusMetadata } from '../shared/tusUploader.ts';
 import type { BlobLike, SignalLike } from '../shared/types.ts';
 import { announce, viewOf } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
+import { terminateUpload } from './terminations.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -32,15 +33,59 @@ const clock: Clock = {
     }),
 };
 
+/** Headers that authenticate this device, when it was enrolled. */
+async function authHeaders(): Promise<Record<string, string>> {
+  const credential = await store.credential();
+  return credential ? { Authorization: `Bearer ${credential.token}` } : {};
+}
+
 const uploader = createTusUploader({
   endpoint: new URL(TUS_ENDPOINT, self.location.origin).href,
-  httpStack: new FetchHttpStack({ stallMs: STALL_TIMEOUT_MS, minBytesPerSec: MIN_BYTES_PER_SEC }),
+  httpStack: new FetchHttpStack({
+    stallMs: STALL_TIMEOUT_MS,
+    minBytesPerSec: MIN_BYTES_PER_SEC,
+    checksum: true,
+  }),
   chunkSize: DEFAULT_CHUNK_SIZE,
-  getHeaders: async (): Promise<Record<string, string>> => {
-    const credential = await store.credential();
-    return credential ? { Authorization: `Bearer ${credential.token}` } : {};
+  getHeaders: authHeaders,
+  alreadyStored: async (item, headers) => {
+    const res = await fetch('/api/dedupe', {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) }),
+    });
+    return res.ok;
   },
 });
+
+/** Attempts in progress, so a pause or removal from a page stops the right one at once. */
+const attempts = new Map<string, () => void>();
+const interrupts: InterruptRegistry = {
+  watch(id, stop) {
+    attempts.set(id, stop);
+    return () => attempts.delete(id);
+  },
+};
+
+/** Stops the attempt on `id` if one is running here (the page has already changed the item). */
+export function interrupt(id: string): void {
+  attempts.get(id)?.();
+}
+
+/** Ends a removed item's upload on the server, now or when the link returns. */
+export async function terminate(uploadUrl: string): Promise<void> {
+  await terminateUpload(uploadUrl, await authHeaders());
+}
+
+/** The link is back: retries waiting out a backoff may go now, not at the end of a long delay. */
+export async function forgetBackoff(): Promise<void> {
+  for (const item of await store.all()) {
+    if (item.status === 'waiting' && item.notBefore !== null) {
+      const updated = await store.update(item.id, { notBefore: null, waitReason: 'queued' });
+      if (updated) announce({ type: 'item-changed', item: viewOf(updated) });
+    }
+  }
+}
 
 /** The server refused this device's token: stop until the device is enrolled again. */
 async function markSignedOut(): Promise<void> {
@@ -48,6 +93,24 @@ async function markSignedOut(): Promise<void> {
   if (credential && !credential.rejectedAt)
     await store.setCredential({ ...credential, rejectedAt: Date.now() });
   announce({ type: 'auth-changed' });
+}
+
+/**
+ * Items a killed browser left "uploading" have no runner: whoever holds the runner lock is the only
+ * uploader, so at lock time they go back to waiting. The Web Lock is the lease: it is released when
+ * its holder dies, whatever the way.
+ */
+async function reclaimOrphans(): Promise<void> {
+  const now = Date.now();
+  for (const item of await store.all()) {
+    if (item.status !== 'uploading') continue;
+    const updated = await store.update(item.id, {
+      status: 'waiting',
+      waitReason: 'queued',
+      waitingSince: now,
+    });
+    if (updated) announce({ type: 'item-changed', item: viewOf(updated) });
+  }
 }
 
 /** Asks the browser for a Background Sync; false where the API is missing (Safari, Firefox). */
@@ -90,6 +153,7 @@ export async function runQueue(trigger: string): Promise<void> {
     let outcome: DrainOutcome | null = null;
     let pauseMs = 2_000;
     try {
+      await reclaimOrphans();
       for (;;) {
         const budgetMs = RUN_BUDGET_MS - (Date.now() - started);
         outcome = await drainQueue<BlobLike>({
@@ -98,6 +162,7 @@ export async function runQueue(trigger: string): Promise<void> {
           clock,
           signal: hard,
           budgetMs,
+          interrupts,
           onChange: (item) => announce({ type: 'item-changed', item: viewOf(item as never) }),
         });
         const linkSeemsUp = navigator.onLine !== false;

@@ -2,7 +2,7 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { isPageMessage, SYNC_TAG } from '../shared/messages.ts';
-import { hasPendingWork, requestSync, runQueue } from './runner.ts';
+import { forgetBackoff, hasPendingWork, interrupt, requestSync, runQueue, terminate } from './runner.ts';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null }>;
@@ -30,13 +30,31 @@ self.addEventListener('sync', (event) => {
   if (event.tag === SYNC_TAG) event.waitUntil(runQueue('sync'));
 });
 
-self.addEventListener('message', (event) => {
-  if (!isPageMessage(event.data)) return;
-  if (event.data.type === 'skip-waiting') void self.skipWaiting();
-  if (event.data.type === 'drain') event.waitUntil(runQueue(`page:${event.data.reason}`));
+self.addEventListener('periodicsync', (event) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(runQueue('periodic'));
 });
 
-self.addEventListener('online', () => void wake());
+self.addEventListener('message', (event) => {
+  const message = event.data;
+  if (!isPageMessage(message)) return;
+  switch (message.type) {
+    case 'skip-waiting':
+      void self.skipWaiting();
+      break;
+    case 'drain':
+      if (message.reason === 'online') event.waitUntil(forgetBackoff().then(() => runQueue('page:online')));
+      else event.waitUntil(runQueue(`page:${message.reason}`));
+      break;
+    case 'interrupt':
+      interrupt(message.id);
+      break;
+    case 'terminate':
+      event.waitUntil(terminate(message.uploadUrl));
+      break;
+  }
+});
+
+self.addEventListener('online', () => void forgetBackoff().then(wake));
 
 /** Every start of the worker is a chance to upload: ask for a sync, or run now where sync is missing. */
 async function wake(): Promise<void> {

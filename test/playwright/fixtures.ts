@@ -60,7 +60,8 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
   const dataDir = mkdtempSync(join(tmpdir(), 'tender-e2e-'));
   const adminToken = `admin-${randomBytes(16).toString('hex')}`;
   const adminHeaders = { Authorization: `Bearer ${adminToken}` };
-  const child: ChildProcess = spawn(process.execPath, ['build/server/main.js'], {
+  const entry = process.env.TENDER_SERVER_ENTRY ?? 'build/server/main.js';
+  const child: ChildProcess = spawn(process.execPath, [entry], {
     env: {
       ...process.env,
       PORT: String(port),

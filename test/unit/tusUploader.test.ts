@@ -25,6 +25,7 @@ function ctx(overrides: Partial<UploadContext> = {}) {
   const c: UploadContext = {
     signal: new AbortController().signal,
     shouldYield: () => false,
+    onSent: () => {},
     onOffset: async (n) => void offsets.push(n),
     onUploadUrl: async (u, r) => void urls.push([u, r]),
     ...overrides,

@@ -1,10 +1,80 @@
-import type { QueueItemView } from '../../shared/types.ts';
-import { formatBytes } from '../format.ts';
+import { useState } from 'preact/hooks';
+import { bytesWasted, type QueueItemView, waitedMs } from '../../shared/types.ts';
+import { formatBytes, formatDuration } from '../format.ts';
+import { pauseItem, removeItem, resumeItem, retryItem, setPriority } from '../queueState.ts';
 import { statusDetail, statusLabel } from './statusText.ts';
 
-/** One row of the queue: name, size, progress and status with its reason. */
+/** Pause, resume, cancel, retry and remove for one file. */
+function RowControls({ item }: { item: QueueItemView }) {
+  const [asking, setAsking] = useState(false);
+  const active = item.status === 'waiting' || item.status === 'uploading';
+  if (asking) {
+    return (
+      <fieldset class="row-controls">
+        <legend>Cancel {item.name}?</legend>
+        <button type="button" onClick={() => void pauseItem(item.id).then(() => setAsking(false))}>
+          Stop for now
+        </button>
+        <button type="button" class="danger" onClick={() => void removeItem(item.id)}>
+          Remove for good
+        </button>
+        <button type="button" class="secondary" onClick={() => setAsking(false)}>
+          Keep going
+        </button>
+      </fieldset>
+    );
+  }
+  return (
+    <div class="row-controls">
+      {item.status !== 'uploaded' && (
+        <label>
+          Priority{' '}
+          <select
+            value={item.priority}
+            aria-label={`Priority of ${item.name}`}
+            onChange={(e) => void setPriority(item.id, Number((e.currentTarget as HTMLSelectElement).value))}
+          >
+            {Array.from({ length: 10 }, (_, i) => 10 - i).map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      {active && (
+        <button type="button" class="secondary" onClick={() => void pauseItem(item.id)}>
+          Pause
+        </button>
+      )}
+      {item.status === 'paused' && (
+        <button type="button" onClick={() => void resumeItem(item.id)}>
+          Resume
+        </button>
+      )}
+      {item.status === 'failed' && (
+        <button type="button" onClick={() => void retryItem(item.id)}>
+          Retry
+        </button>
+      )}
+      {(active || item.status === 'paused') && (
+        <button type="button" class="secondary" onClick={() => setAsking(true)}>
+          Cancel
+        </button>
+      )}
+      {(item.status === 'uploaded' || item.status === 'failed') && (
+        <button type="button" class="secondary" onClick={() => void removeItem(item.id)}>
+          Remove
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** One row of the queue: name, size, progress, status with its reason, counters and controls. */
 function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
   const detail = statusDetail(item, online);
+  const wasted = bytesWasted(item);
   return (
     <li class={`queue-item status-${item.status}`} data-id={item.id} aria-label={item.name}>
       <div class="queue-item-head">
@@ -25,6 +95,13 @@ function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
           {formatBytes(item.bytesConfirmed)} of {formatBytes(item.size)}
         </span>
       </div>
+      <div class="counters">
+        priority {item.priority} · tries {item.tries} · sent {formatBytes(item.bytesSent)} · kept{' '}
+        {formatBytes(item.bytesConfirmed)}
+        {wasted > 0 && <> · wasted {formatBytes(wasted)}</>} · waited{' '}
+        {formatDuration(waitedMs(item, Date.now()))}
+      </div>
+      <RowControls item={item} />
     </li>
   );
 }
