@@ -1,38 +1,101 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import type { TenderConfig } from './config.ts';
+import { handleAdmin } from './adminApi.ts';
+import { Auth } from './auth.ts';
+import { publicBaseUrl, type TenderConfig } from './config.ts';
+import { applyCors, sendPreflight } from './cors.ts';
+import { openDatabase } from './db.ts';
+import { handleDevice } from './deviceApi.ts';
+import { Devices } from './devices.ts';
+import { freeBytesSync } from './disk.ts';
+import { Faults } from './faults.ts';
+import { TypeAllowlist } from './fileTypes.ts';
+import { DeviceLimits } from './limits.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
+import { Partials } from './partials.ts';
 import { UploadRecords } from './records.ts';
 import { send, sendJson, sendText } from './respond.ts';
 import { serveStatic } from './static.ts';
-import { Uploads } from './uploads.ts';
+import { type AdminToken, loadAdminToken } from './tokens.ts';
+import { TusGateway } from './tusGateway.ts';
+import { type UploadListener, Uploads } from './uploads.ts';
 
 /** A listening Tender server. */
 export type Tender = {
   server: http.Server;
   /** Base URL, e.g. http://127.0.0.1:8080 (the real port when config.port was 0). */
   url: string;
+  /** The admin token and where it came from. */
+  admin: AdminToken;
+  /** Registers a listener called after each upload is recorded; returns an unsubscribe function. */
+  onUploadRecorded(listener: UploadListener): () => void;
   /** Stops accepting, cuts remaining connections after a short grace, closes the database. Idempotent. */
   close(): Promise<void>;
 };
 
 /** Optional collaborators, mainly for tests. */
-export type TenderOptions = { log?: Logger };
+export type TenderOptions = { log?: Logger; onUploadRecorded?: UploadListener[] };
 
 const HEADERS_TIMEOUT_MS = 30_000;
 const SHUTDOWN_GRACE_MS = 5_000;
-const MAINTENANCE_INTERVAL_MS = 60 * 60 * 1000;
-const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const MAX_PROBE_BYTES = 64 * 1024;
 
-/** Opens `<dataDir>/tender.db` and `<dataDir>/files`, then listens on config.host:config.port. */
+/** Opens `<dataDir>/tender.db`, recovers unfinished uploads, then listens on config.host:config.port. */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
   const log = options.log ?? jsonLogger;
   const metrics = new Metrics();
-  const records = new UploadRecords(config.dataDir);
-  const filesDir = path.join(config.dataDir, 'files');
-  const uploads = new Uploads({ filesDir, expiryMs: config.uploadExpiryMs, records, metrics, log });
+  const db = openDatabase(config.dataDir);
+  const admin = loadAdminToken(config.dataDir, config.adminToken);
+  const devices = new Devices(db);
+  const records = new UploadRecords(db);
+  const partials = new Partials(db);
+  const types = new TypeAllowlist(config.allowedTypes);
+  const auth = new Auth({ devices, adminToken: admin.token, metrics, log });
+  const uploads = new Uploads({
+    dataDir: config.dataDir,
+    expiryMs: config.uploadExpiryMs,
+    maxUploadBytes: config.maxUploadBytes,
+    corsOrigins: config.corsOrigins,
+    db,
+    records,
+    partials,
+    devices,
+    metrics,
+    log,
+  });
+  for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
+  const faults = config.testFaults ? new Faults() : undefined;
+  const gateway = new TusGateway({
+    dataDir: config.dataDir,
+    maxUploadBytes: config.maxUploadBytes,
+    minFreeBytes: config.minFreeBytes,
+    types,
+    auth,
+    limits: new DeviceLimits({
+      rate: config.deviceRate,
+      burst: config.deviceBurst,
+      maxOpen: config.deviceMaxOpen,
+    }),
+    faults,
+    uploads,
+    partials,
+    metrics,
+    log,
+  });
+  metrics.addGauge('tender_disk_free_bytes', 'Free bytes on the data directory filesystem.', () =>
+    freeBytesSync(config.dataDir),
+  );
+
+  try {
+    await uploads.recover();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  let url = '';
 
   // push() sees every body byte the HTTP parser delivers, including bytes of aborted requests and of
   // requests tus never reads. A 'data' listener could not do this without stealing the body from tus.
@@ -47,47 +110,65 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = pathOf(req.url);
-    if (isUploadPath(pathname)) return handleUpload(req, res, pathname);
-    const api = pathname === '/healthz' || pathname === '/metrics' || pathname.startsWith('/api/');
-    if (api && req.method !== 'GET' && req.method !== 'HEAD') {
-      return sendText(res, 405, 'Method not allowed\n', { Allow: 'GET, HEAD' });
-    }
+    applyCors(req, res, config.corsOrigins);
+    if (isUploadPath(pathname)) return gateway.handle(req, res, pathname);
+    const api = pathname.startsWith('/api/') || pathname === '/metrics' || pathname === '/__test/faults';
+    if (api && req.method === 'OPTIONS') return sendPreflight(res);
     if (pathname === '/healthz') return sendJson(res, 200, { ok: true });
-    if (pathname === '/metrics') {
-      return send(res, 200, metrics.render(), { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    if (pathname === '/probe') return probe(req, res);
+    if (isDevicePath(pathname)) {
+      const who = auth.device(req);
+      if (!who.ok) return unauthorized(res, who.error);
+      const handled = await handleDevice(req, res, pathname, who.device, { records, uploads, types });
+      if (!handled) sendJson(res, 404, { error: 'not found' });
+      return;
     }
-    if (pathname === '/api/uploads') return sendJson(res, 200, records.list());
-    if (api) return sendJson(res, 404, { error: 'not found' });
+    if (api) {
+      const who = auth.admin(req);
+      if (!who.ok) return unauthorized(res, 'error' in who ? who.error : 'unauthorized');
+      const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
+        dataDir: config.dataDir,
+        devices,
+        records,
+        metrics,
+        log,
+        faults,
+        enrollUrl: (token) => `${publicBaseUrl(config, url)}/enroll#token=${token}`,
+        onRevoke: (deviceId) => gateway.closeDevice(deviceId),
+      });
+      if (!handled) sendJson(res, 404, { error: 'not found' });
+      return;
+    }
     return serveStatic(req, res, config.staticDir);
   }
 
-  async function handleUpload(req: http.IncomingMessage, res: http.ServerResponse, pathname: string) {
-    // tus's GET handler would hand stored files to anyone holding the URL; Tender offers no downloads.
-    if (req.method === 'GET') return sendText(res, 404, 'Not found\n');
-    const id = pathname.slice('/files/'.length);
-    if (UPLOAD_ID.test(id)) {
-      // A client whose final PATCH response was lost asks HEAD, sees offset == length and stops:
-      // make sure the record exists before that answer goes out.
-      if (req.method === 'HEAD') await uploads.reconcile(id);
-      if (req.method === 'PATCH') res.once('close', () => void uploads.reconcile(id).catch(logError));
-    }
-    await uploads.tus.handle(req, res);
-  }
-
-  function logError(error: unknown) {
-    log('error', 'upload bookkeeping failed', { error: String(error) });
-  }
-
-  const server = http.createServer({ IncomingMessage: CountingRequest }, (req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const started = Date.now();
     res.once('close', () => {
-      metrics.countRequest(req.method, res.writableFinished ? String(res.statusCode) : 'aborted');
+      const status = res.writableFinished ? String(res.statusCode) : 'aborted';
+      metrics.countRequest(req.method, status);
+      if (isUploadPath(pathOf(req.url))) {
+        log('info', 'request', {
+          method: req.method,
+          path: pathOf(req.url),
+          status,
+          ms: Date.now() - started,
+        });
+      }
     });
     route(req, res).catch((error: unknown) => {
-      log('error', 'request failed', { method: req.method, url: req.url, error: String(error) });
+      log('error', 'request failed', { method: req.method, path: pathOf(req.url), error: String(error) });
       if (res.headersSent) res.destroy();
       else sendText(res, 500, 'Internal error\n');
     });
-  });
+  };
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+      : undefined;
+  const server: http.Server = tls
+    ? https.createServer({ IncomingMessage: CountingRequest, ...tls }, onRequest)
+    : http.createServer({ IncomingMessage: CountingRequest }, onRequest);
   // A 10 MB PATCH at 256 kbit/s takes longer than Node's default 300 s limit for a whole request.
   // Dead and stalled peers are caught by the idle timeout below instead.
   server.requestTimeout = 0;
@@ -107,13 +188,13 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       });
     });
   } catch (error) {
-    records.close();
+    db.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
-  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
-  // Catch up on work a crash may have left (completed but unrecorded uploads), then expire hourly.
+  // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
   let maintaining = Promise.resolve();
   const maintain = () => {
     maintaining = maintaining
@@ -121,7 +202,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       .catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }));
   };
   maintain();
-  const timer = setInterval(maintain, MAINTENANCE_INTERVAL_MS).unref();
+  const timer = setInterval(maintain, config.sweepIntervalMs).unref();
 
   log('info', 'started', {
     url,
@@ -129,6 +210,9 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     staticDir: config.staticDir,
     idleTimeoutMs: config.idleTimeoutMs,
     uploadExpiryMs: config.uploadExpiryMs,
+    maxUploadBytes: config.maxUploadBytes,
+    corsOrigins: [...config.corsOrigins],
+    testFaults: config.testFaults,
   });
 
   let closing: Promise<void> | undefined;
@@ -136,18 +220,42 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     clearInterval(timer);
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    // Received bytes are already on disk and clients resume from the server's offset, so an hour-long
-    // PATCH is cut after a short grace rather than awaited.
+    // Received bytes are acknowledged as they are cut off and clients resume from the server's
+    // offset, so an hour-long PATCH is cut after a short grace rather than awaited.
     const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
     await closed;
     clearTimeout(force);
     await uploads.stop();
     await maintaining;
-    records.close();
+    db.close();
     log('info', 'stopped');
   }
 
-  return { server, url, close: () => (closing ??= shutdown()) };
+  return {
+    server,
+    url,
+    admin,
+    onUploadRecorded(listener) {
+      uploads.listeners.add(listener);
+      return () => uploads.listeners.delete(listener);
+    },
+    close: () => (closing ??= shutdown()),
+  };
+}
+
+// Link measurement: tiny, never cached; `?bytes=N` (up to 64 KiB) measures the downlink.
+function probe(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('bytes');
+  const bytes = raw && /^\d{1,6}$/.test(raw) ? Math.min(Number(raw), MAX_PROBE_BYTES) : 0;
+  send(res, 200, bytes ? 'x'.repeat(bytes) : 'ok', {
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Timing-Allow-Origin': '*',
+  });
+}
+
+function unauthorized(res: http.ServerResponse, error: string): void {
+  res.setHeader('WWW-Authenticate', 'Bearer');
+  sendJson(res, 401, { error });
 }
 
 function pathOf(url: string | undefined): string {
@@ -156,4 +264,8 @@ function pathOf(url: string | undefined): string {
 
 function isUploadPath(pathname: string): boolean {
   return pathname === '/files' || pathname.startsWith('/files/');
+}
+
+function isDevicePath(pathname: string): boolean {
+  return pathname === '/api/device' || pathname === '/api/dedupe' || pathname.startsWith('/api/progress/');
 }

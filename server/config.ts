@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseOrigins } from './cors.ts';
+import { DEFAULT_ALLOWED_TYPES } from './fileTypes.ts';
 
 /** Server settings, read once at start from environment variables. */
 export type TenderConfig = {
   port: number;
   host: string;
-  /** Absolute; holds tender.db and files/. */
+  /** Absolute; holds tender.db, admin-token, files/ (unfinished) and uploads/ (completed). */
   dataDir: string;
   /** Absolute; the built PWA (vite's dist/). */
   staticDir: string;
@@ -14,15 +16,53 @@ export type TenderConfig = {
   idleTimeoutMs: number;
   /** Unfinished uploads older than this (from creation) are deleted; 0 keeps them forever. */
   uploadExpiryMs: number;
+  /** How often expired uploads are looked for. */
+  sweepIntervalMs: number;
+  /** From TENDER_ADMIN_TOKEN; when unset, one is generated into `<dataDir>/admin-token`. */
+  adminToken: string | undefined;
+  /** Base URL devices reach the server at, for enrolment links; defaults to the server's own URL. */
+  publicUrl: string | undefined;
+  /** Largest upload accepted (announced as Tus-Max-Size). */
+  maxUploadBytes: number;
+  /** Media-type patterns accepted in `filetype` metadata. */
+  allowedTypes: string[];
+  /** New uploads are refused (507) when they would leave less free disk than this. */
+  minFreeBytes: number;
+  /** Per-device average requests per second, burst size, and open PATCH/POST requests. */
+  deviceRate: number;
+  deviceBurst: number;
+  deviceMaxOpen: number;
+  /** PEM file paths; both set means HTTPS. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** Origins allowed to call the server from a page served elsewhere; none by default. */
+  corsOrigins: Set<string>;
+  /** TENDER_TEST_FAULTS=1 enables POST /__test/faults. Never in production. */
+  testFaults: boolean;
 };
 
 // setTimeout and socket.setTimeout silently turn larger values into 1 ms.
 const MAX_TIMER_MS = 2_147_483_647;
 // Generous on purpose: a boat can be offline for weeks, and an expired upload restarts from zero.
 const DEFAULT_EXPIRY_MS = 30 * 24 * 60 * 60 * 1000;
+const GIB = 1024 ** 3;
 
 /** Reads and validates settings; throws an Error naming the variable when a value is invalid. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
+  const tlsCert = optional(env, 'TENDER_TLS_CERT');
+  const tlsKey = optional(env, 'TENDER_TLS_KEY');
+  if (!tlsCert !== !tlsKey) throw new Error('Set both TENDER_TLS_CERT and TENDER_TLS_KEY, or neither');
+  const adminToken = optional(env, 'TENDER_ADMIN_TOKEN');
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new Error(
+      'Invalid TENDER_ADMIN_TOKEN: use at least 16 characters (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  const publicUrl = optional(env, 'TENDER_PUBLIC_URL');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(publicUrl)) {
+    throw new Error(`Invalid TENDER_PUBLIC_URL: ${JSON.stringify(publicUrl)} is not an http(s) URL`);
+  }
+  const types = env.TENDER_ALLOWED_TYPES?.trim();
   return {
     port: readInt(env, 'PORT', 8080, 0, 65_535),
     host: readString(env, 'HOST', '127.0.0.1'),
@@ -30,7 +70,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     staticDir: path.resolve(readString(env, 'TENDER_STATIC_DIR', path.join(findRepoRoot(), 'dist'))),
     idleTimeoutMs: readInt(env, 'TENDER_IDLE_TIMEOUT_MS', 60_000, 1, MAX_TIMER_MS),
     uploadExpiryMs: readInt(env, 'TENDER_UPLOAD_EXPIRY_MS', DEFAULT_EXPIRY_MS, 0, Number.MAX_SAFE_INTEGER),
+    sweepIntervalMs: readInt(env, 'TENDER_SWEEP_INTERVAL_MS', 60 * 60 * 1000, 100, MAX_TIMER_MS),
+    adminToken,
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    maxUploadBytes: readInt(env, 'TENDER_MAX_UPLOAD_BYTES', 5 * GIB, 1, Number.MAX_SAFE_INTEGER),
+    allowedTypes: types ? types.split(',').map((t) => t.trim()) : DEFAULT_ALLOWED_TYPES,
+    minFreeBytes: readInt(env, 'TENDER_MIN_FREE_BYTES', GIB, 0, Number.MAX_SAFE_INTEGER),
+    deviceRate: readInt(env, 'TENDER_DEVICE_RATE', 20, 1, 1_000_000),
+    deviceBurst: readInt(env, 'TENDER_DEVICE_BURST', 100, 1, 1_000_000),
+    deviceMaxOpen: readInt(env, 'TENDER_DEVICE_MAX_OPEN', 4, 1, 10_000),
+    tlsCert: tlsCert && path.resolve(tlsCert),
+    tlsKey: tlsKey && path.resolve(tlsKey),
+    corsOrigins: parseOrigins(env.TENDER_CORS_ORIGINS),
+    testFaults: env.TENDER_TEST_FAULTS === '1',
   };
+}
+
+/** The base URL for enrolment links: TENDER_PUBLIC_URL, else `serverUrl` with a loopback or wildcard host as localhost. */
+export function publicBaseUrl(config: Pick<TenderConfig, 'publicUrl'>, serverUrl: string): string {
+  if (config.publicUrl) return config.publicUrl;
+  const url = new URL(serverUrl);
+  // Service workers need a secure context; http://localhost is one, http://127.0.0.1 is not everywhere.
+  if (['127.0.0.1', '0.0.0.0', '[::]', '[::1]'].includes(url.hostname)) url.hostname = 'localhost';
+  return url.origin;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? readString(env, name, raw) : undefined;
 }
 
 function readString(env: NodeJS.ProcessEnv, name: string, fallback: string): string {

@@ -5,6 +5,9 @@ import { loadConfig } from './config.ts';
 async function main(): Promise<void> {
   const tender = await createTender(loadConfig());
   console.log(`Tender listening on ${tender.url}`);
+  const { admin } = tender;
+  if (admin.source === 'env') console.log('Admin token: from TENDER_ADMIN_TOKEN');
+  else console.log(`Admin token: ${admin.token}  (${admin.created ? 'new, ' : ''}stored in ${admin.file})`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // once: a second Ctrl-C falls through to Node's default handler and exits at once.
     process.once(signal, () => {

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 /** One completed upload, as stored and as served by GET /api/uploads. */
 export type UploadRecord = {
@@ -11,6 +9,28 @@ export type UploadRecord = {
   sha256: string;
   metadata: Record<string, string>;
   receivedAt: string;
+  /** When the upload was created; equal to receivedAt for a duplicate. */
+  startedAt: string | null;
+  deviceId: string | null;
+  /** The record whose bytes this one shares, when the device's file was already stored. */
+  duplicateOf: string | null;
+  /** The stored file, relative to the data directory. */
+  path: string | null;
+};
+
+/** Filters and paging of GET /api/uploads; all optional. */
+export type RecordQuery = {
+  device?: string;
+  /** ISO 8601; records received at or after. */
+  since?: string;
+  /** ISO 8601; records received before. */
+  until?: string;
+  /** `image/jpeg` exactly, or a family: `image`, `image/` or `image/*`. */
+  type?: string;
+  /** Substring of the name or any metadata value. */
+  q?: string;
+  limit?: number;
+  offset?: number;
 };
 
 type Row = {
@@ -21,54 +41,72 @@ type Row = {
   sha256: string;
   metadata: string;
   received_at: string;
+  started_at: string | null;
+  device_id: string | null;
+  duplicate_of: string | null;
+  path: string | null;
 };
 
-// Index i upgrades schema version i to i + 1. Only append: databases in the field migrate forward.
-const MIGRATIONS = [
-  `CREATE TABLE uploads (
-     id TEXT PRIMARY KEY,
-     name TEXT NOT NULL,
-     type TEXT NOT NULL,
-     size INTEGER NOT NULL,
-     sha256 TEXT NOT NULL,
-     metadata TEXT NOT NULL,
-     received_at TEXT NOT NULL
-   );
-   CREATE INDEX uploads_received_at ON uploads (received_at);`,
-];
-
-/** Completed uploads in SQLite at `<dataDir>/tender.db`. */
+/** Completed uploads in the `uploads` table. */
 export class UploadRecords {
   private readonly db: Database.Database;
   private readonly insertStmt: Database.Statement<[Row]>;
-  private readonly listStmt: Database.Statement<[], Row>;
   private readonly getStmt: Database.Statement<[string], Row>;
+  private readonly findStmt: Database.Statement<[string, number], Row>;
 
-  constructor(dataDir: string) {
-    fs.mkdirSync(dataDir, { recursive: true });
-    this.db = new Database(path.join(dataDir, 'tender.db'));
-    // WAL lets /api/uploads read while an upload is being recorded.
-    this.db.pragma('journal_mode = WAL');
-    migrate(this.db);
-    this.insertStmt = this.db.prepare(
-      `INSERT INTO uploads (id, name, type, size, sha256, metadata, received_at)
-       VALUES (@id, @name, @type, @size, @sha256, @metadata, @received_at)
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.insertStmt = db.prepare(
+      `INSERT INTO uploads (id, name, type, size, sha256, metadata, received_at, started_at, device_id, duplicate_of, path)
+       VALUES (@id, @name, @type, @size, @sha256, @metadata, @received_at, @started_at, @device_id, @duplicate_of, @path)
        ON CONFLICT (id) DO NOTHING`,
     );
-    this.listStmt = this.db.prepare('SELECT * FROM uploads ORDER BY received_at DESC, rowid DESC');
-    this.getStmt = this.db.prepare('SELECT * FROM uploads WHERE id = ?');
+    this.getStmt = db.prepare('SELECT * FROM uploads WHERE id = ?');
+    this.findStmt = db.prepare(
+      'SELECT * FROM uploads WHERE sha256 = ? AND size = ? ORDER BY duplicate_of IS NOT NULL, received_at LIMIT 1',
+    );
   }
 
   /** Stores a record; returns false if the id was already recorded, so finishing twice is harmless. */
   add(record: UploadRecord): boolean {
-    const { receivedAt, metadata, ...rest } = record;
-    const row = { ...rest, metadata: JSON.stringify(metadata), received_at: receivedAt };
-    return this.insertStmt.run(row).changes === 1;
+    return this.insertStmt.run(toRow(record)).changes === 1;
   }
 
-  /** All records, newest first. */
-  list(): UploadRecord[] {
-    return this.listStmt.all().map(fromRow);
+  /** Records matching `query`, newest first. */
+  list(query: RecordQuery = {}): UploadRecord[] {
+    const where: string[] = [];
+    const params: Record<string, string | number> = {};
+    if (query.device) {
+      where.push('device_id = @device');
+      params.device = query.device;
+    }
+    if (query.since) {
+      where.push('received_at >= @since');
+      params.since = query.since;
+    }
+    if (query.until) {
+      where.push('received_at < @until');
+      params.until = query.until;
+    }
+    if (query.type) {
+      const family = /^([^/]+)\/?\*?$/.exec(query.type);
+      if (family) {
+        where.push("type LIKE @type ESCAPE '\\'");
+        params.type = `${escapeLike(family[1] ?? '')}/%`;
+      } else {
+        where.push('type = @type');
+        params.type = query.type;
+      }
+    }
+    if (query.q) {
+      where.push("(name LIKE @q ESCAPE '\\' OR metadata LIKE @q ESCAPE '\\')");
+      params.q = `%${escapeLike(query.q)}%`;
+    }
+    params.limit = query.limit ?? 100;
+    params.offset = query.offset ?? 0;
+    const sql = `SELECT * FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY received_at DESC, rowid DESC LIMIT @limit OFFSET @offset`;
+    return this.db.prepare<[Record<string, string | number>], Row>(sql).all(params).map(fromRow);
   }
 
   /** The record for `id`, if that upload has completed. */
@@ -77,21 +115,31 @@ export class UploadRecords {
     return row && fromRow(row);
   }
 
-  /** Closes the database; the object is unusable afterwards. */
-  close(): void {
-    this.db.close();
+  /** A stored file with this content, preferring an original over a duplicate. */
+  findContent(sha256: string, size: number): UploadRecord | undefined {
+    const row = this.findStmt.get(sha256, size);
+    return row && fromRow(row);
   }
 }
 
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new Error(`tender.db has schema version ${version}, newer than this server knows; upgrade Tender`);
-  }
-  db.transaction(() => {
-    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  })();
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toRow(record: UploadRecord): Row {
+  return {
+    id: record.id,
+    name: record.name,
+    type: record.type,
+    size: record.size,
+    sha256: record.sha256,
+    metadata: JSON.stringify(record.metadata),
+    received_at: record.receivedAt,
+    started_at: record.startedAt,
+    device_id: record.deviceId,
+    duplicate_of: record.duplicateOf,
+    path: record.path,
+  };
 }
 
 function fromRow(row: Row): UploadRecord {
@@ -103,6 +151,10 @@ function fromRow(row: Row): UploadRecord {
     sha256: row.sha256,
     metadata: parseMetadata(row.metadata),
     receivedAt: row.received_at,
+    startedAt: row.started_at,
+    deviceId: row.device_id,
+    duplicateOf: row.duplicate_of,
+    path: row.path,
   };
 }
 

@@ -1,17 +1,37 @@
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import type http from 'node:http';
 import path from 'node:path';
-import { FileStore } from '@tus/file-store';
-import { MemoryLocker, Server, type Upload } from '@tus/server';
+import { type Lock, MemoryLocker, Server } from '@tus/server';
+import type Database from 'better-sqlite3';
+import type { Devices } from './devices.ts';
+import { syncDir } from './fsync.ts';
+import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
+import type { Partial, Partials } from './partials.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
+import { DurableStore, type Writer } from './store.ts';
+
+/** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
+export type UploadListener = (record: UploadRecord) => void | Promise<void>;
+
+/** Per-request facts the tus hooks need, attached to the Node request before tus sees it. */
+export type UploadRequest = Writer & {
+  /** For POST: the id the new upload gets, and its validated metadata. */
+  create?: { id: string; metadata: Record<string, string> };
+};
 
 /** What the tus endpoint needs from the rest of the server. */
 export type UploadsOptions = {
-  filesDir: string;
+  dataDir: string;
   expiryMs: number;
+  maxUploadBytes: number;
+  corsOrigins: ReadonlySet<string>;
+  db: Database.Database;
   records: UploadRecords;
+  partials: Partials;
+  devices: Devices;
   metrics: Metrics;
   log: Logger;
 };
@@ -19,134 +39,284 @@ export type UploadsOptions = {
 /** The tus 1.0 endpoint at /files plus the bookkeeping that turns finished uploads into records. */
 export class Uploads {
   readonly tus: Server;
-  private readonly store: FileStore;
-  private readonly locker = new MemoryLocker();
-  private readonly finishing = new Map<string, Promise<void>>();
+  readonly store: DurableStore;
+  /** Listeners run after each record is written; errors are logged, never fail the upload. */
+  readonly listeners = new Set<UploadListener>();
   private readonly opts: UploadsOptions;
+  private readonly memory = new MemoryLocker();
+  private readonly requests = new WeakMap<http.IncomingMessage, UploadRequest>();
+  private readonly writers = new Map<string, UploadRequest>();
+  private readonly filing = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(opts: UploadsOptions) {
     this.opts = opts;
-    // FileStore creates its directory asynchronously and throws from a callback on failure; do it here.
-    fs.mkdirSync(opts.filesDir, { recursive: true });
-    this.store = new FileStore({ directory: opts.filesDir, expirationPeriodInMilliseconds: opts.expiryMs });
+    this.store = new DurableStore({
+      filesDir: path.join(opts.dataDir, 'files'),
+      expiryMs: opts.expiryMs,
+      partials: opts.partials,
+      records: opts.records,
+      metrics: opts.metrics,
+      log: opts.log,
+      writerOf: (id) => this.writers.get(id),
+      onComplete: (partial, sha256) => this.complete(partial, sha256),
+    });
     this.tus = new Server({
       path: '/files',
       datastore: this.store,
-      locker: this.locker,
+      // Per request, so the store knows which request holds an upload's lock (its device, its checksum).
+      locker: (req) => this.lockerFor(nodeRequest(req)),
       relativeLocation: true,
       respectForwardedHeaders: false,
+      maxSize: opts.maxUploadBytes,
+      // The library's default answers every origin with '*'.
+      allowedOrigins: (origin) => opts.corsOrigins.has(origin),
+      allowedHeaders: ['Upload-Checksum'],
+      exposedHeaders: ['Upload-Expires', 'Retry-After', 'Tus-Checksum-Algorithm'],
       // The record is the crew's receipt; deleting the bytes behind it would leave it lying.
       disableTerminationForFinishedUploads: true,
-      // Awaited before the final PATCH/POST response, so a client that sees it can list the record.
-      // Must return an object: the POST (creation-with-upload) path reads fields off it unguarded.
+      namingFunction: (req) => {
+        const id = this.requestOf(req)?.create?.id;
+        if (!id) throw new Error('upload creation without a prepared request');
+        return id;
+      },
+      onUploadCreate: async (req) => {
+        this.opts.metrics.uploadsStarted++;
+        return { metadata: this.requestOf(req)?.create?.metadata ?? {} };
+      },
+      // Writes complete uploads themselves; this catches the one path without a write: a zero-length
+      // upload finished at creation. Must return an object: the POST path reads fields off it unguarded.
       onUploadFinish: async (_req, upload) => {
-        await this.finish(upload);
+        await this.reconcile(upload.id);
         return {};
       },
     });
   }
 
-  /**
-   * Records `id` if its bytes are all stored but it has no record yet: the process died between the
-   * last write and the record, or a final PATCH was cut off after its body was written.
-   */
-  async reconcile(id: string): Promise<void> {
-    if (this.stopped || this.opts.records.get(id)) return;
-    let upload: Upload;
-    try {
-      upload = await this.store.getUpload(id);
-    } catch {
-      return; // unknown or removed: tus answers for it
-    }
-    if (upload.size !== undefined && upload.offset === upload.size) await this.finish(upload);
+  /** Hands a request to tus with its per-request facts. */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, request: UploadRequest): Promise<void> {
+    this.requests.set(req, request);
+    await this.tus.handle(req, res);
   }
 
-  /** Reconciles every stored upload and deletes unfinished ones past their expiry. */
+  /** A fresh upload id (32 hex digits). */
+  newId(): string {
+    return randomBytes(16).toString('hex');
+  }
+
+  /** The device that created upload `id`, whether finished or not. */
+  ownerOf(id: string): string | undefined {
+    return this.opts.partials.get(id)?.deviceId ?? this.opts.records.get(id)?.deviceId ?? undefined;
+  }
+
+  /**
+   * Files `id` if all its bytes are acknowledged but its record is not written yet (a crash or a
+   * cut-off final PATCH), so a HEAD that reports the upload finished is never ahead of the record.
+   */
+  async reconcile(id: string): Promise<void> {
+    const partial = this.opts.partials.get(id);
+    if (this.stopped || !partial || partial.acked !== partial.size) return;
+    if (partial.completion) await this.file(partial);
+    else await this.store.completeRecovered(partial);
+  }
+
+  /** Cuts torn tails after a crash; run before serving. */
+  async recover(): Promise<void> {
+    await this.store.recover();
+  }
+
+  /** Finishes uploads a crash left half-recorded and deletes unfinished ones past their expiry. */
   async maintain(): Promise<void> {
-    const ids = (await this.store.configstore.list?.()) ?? [];
-    for (const id of ids) {
+    for (const partial of this.opts.partials.all()) {
       if (this.stopped) return;
-      await this.reconcile(id);
-      await this.deleteIfExpired(id);
+      await this.reconcile(partial.id).catch((error: unknown) => {
+        this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
+      });
     }
+    await this.expire();
+  }
+
+  /** Deletes unfinished uploads created more than expiryMs ago; never touches completed ones. */
+  async expire(): Promise<void> {
+    const { expiryMs, partials, log, metrics } = this.opts;
+    if (expiryMs <= 0) return;
+    const cutoff = new Date(Date.now() - expiryMs).toISOString();
+    for (const partial of partials.expired(cutoff)) {
+      if (this.stopped) return;
+      const lock = this.memory.newLock(partial.id);
+      await lock.lock(new AbortController().signal, () => {});
+      try {
+        await this.store.exclusive(partial.id, async () => {
+          const current = partials.get(partial.id);
+          if (!current || current.completion || current.createdAt >= cutoff) return;
+          await this.store.discard(partial.id);
+          metrics.uploadsFailed.expired++;
+          log('info', 'expired upload deleted', {
+            id: partial.id,
+            deviceId: partial.deviceId,
+            acked: partial.acked,
+          });
+        });
+      } finally {
+        await lock.unlock();
+      }
+    }
+  }
+
+  /**
+   * Records a new upload for `deviceId` whose content is already stored as `original`; the file is
+   * hard-linked into the device's folder so the operator finds it where expected.
+   */
+  async recordDuplicate(deviceId: string, original: UploadRecord, metadata: Record<string, string>) {
+    const id = this.newId();
+    const receivedAt = new Date().toISOString();
+    const fileName = metadata.filename ?? metadata.name ?? original.name;
+    let target = recordPath({ id, fileName, deviceName: this.deviceName(deviceId), receivedAt });
+    const source = original.path && path.join(this.opts.dataDir, original.path);
+    try {
+      if (!source) throw new Error('original has no stored file');
+      await fs.promises.mkdir(path.dirname(path.join(this.opts.dataDir, target)), { recursive: true });
+      await fs.promises.link(source, path.join(this.opts.dataDir, target));
+      await syncDir(path.dirname(path.join(this.opts.dataDir, target)));
+    } catch (error) {
+      // The record still points at the bytes; only the operator's browsing copy is missing.
+      this.opts.log('error', 'could not link duplicate', { id, original: original.id, error: String(error) });
+      target = original.path ?? target;
+    }
+    const record: UploadRecord = {
+      id,
+      name: fileName,
+      type: metadata.filetype ?? metadata.type ?? original.type,
+      size: original.size,
+      sha256: original.sha256,
+      metadata,
+      receivedAt,
+      startedAt: receivedAt,
+      deviceId,
+      duplicateOf: original.duplicateOf ?? original.id,
+      path: target,
+    };
+    this.opts.records.add(record);
+    this.opts.metrics.uploadsDeduplicated++;
+    this.opts.log('info', 'upload deduplicated', { id, deviceId, duplicateOf: record.duplicateOf });
+    this.notify(record);
+    return record;
   }
 
   /** Refuses new bookkeeping and resolves when none is running, so the database can be closed. */
   async stop(): Promise<void> {
     this.stopped = true;
-    while (this.finishing.size) await Promise.allSettled(this.finishing.values());
+    while (this.filing.size) await Promise.allSettled(this.filing.values());
   }
 
-  private finish(upload: Upload): Promise<void> {
-    // Skipping is safe: the bytes are on disk and the next start's maintain() records them.
-    if (this.stopped) return Promise.resolve();
-    // A final PATCH and a HEAD-triggered reconcile can race; hash each upload once.
-    let pending = this.finishing.get(upload.id);
+  private requestOf(req: unknown): UploadRequest | undefined {
+    const node = nodeRequest(req);
+    return node && this.requests.get(node);
+  }
+
+  private lockerFor(node: http.IncomingMessage | undefined) {
+    const request = node && this.requests.get(node);
+    return {
+      newLock: (id: string): Lock => {
+        const inner = this.memory.newLock(id);
+        return {
+          lock: async (signal, requestRelease) => {
+            await inner.lock(signal, requestRelease);
+            if (request) this.writers.set(id, request);
+          },
+          unlock: async () => {
+            if (this.writers.get(id) === request) this.writers.delete(id);
+            await inner.unlock();
+          },
+        };
+      },
+    };
+  }
+
+  private async complete(partial: Partial, sha256: string): Promise<void> {
+    const receivedAt = new Date().toISOString();
+    const target = recordPath({
+      id: partial.id,
+      fileName: partial.metadata.filename ?? partial.metadata.name ?? partial.id,
+      deviceName: this.deviceName(partial.deviceId),
+      receivedAt,
+    });
+    const completion = { at: receivedAt, sha256, target };
+    this.opts.partials.markComplete(partial.id, completion);
+    await this.file({ ...partial, acked: partial.size, completion });
+  }
+
+  private file(partial: Partial): Promise<void> {
+    // A final PATCH and a HEAD-triggered reconcile can race; file each upload once.
+    let pending = this.filing.get(partial.id);
     if (!pending) {
-      pending = this.record(upload).finally(() => this.finishing.delete(upload.id));
-      this.finishing.set(upload.id, pending);
+      pending = this.fileOnce(partial).finally(() => this.filing.delete(partial.id));
+      this.filing.set(partial.id, pending);
     }
     return pending;
   }
 
-  private async record(upload: Upload): Promise<void> {
-    const { records, metrics, log, filesDir } = this.opts;
-    if (records.get(upload.id)) return;
-    const { sha256, size } = await hashFile(path.join(filesDir, upload.id));
-    const metadata = cleanMetadata(upload.metadata);
+  private async fileOnce(partial: Partial): Promise<void> {
+    const { dataDir, db, records, partials, metrics, log } = this.opts;
+    const completion = partial.completion;
+    if (!completion || records.get(partial.id)) return;
+    const source = this.store.filePath(partial.id);
+    const dest = path.join(dataDir, completion.target);
+    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+    try {
+      await fs.promises.rename(source, dest);
+    } catch (error) {
+      // Already moved before a crash: carry on with the record.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync(dest)) throw error;
+    }
+    await syncDir(path.dirname(dest));
+    await syncDir(path.dirname(source));
+    const metadata = partial.metadata;
     const record: UploadRecord = {
-      id: upload.id,
-      name: metadata.filename || metadata.name || upload.id,
+      id: partial.id,
+      name: metadata.filename || metadata.name || partial.id,
       type: metadata.filetype || metadata.type || 'application/octet-stream',
-      size,
-      sha256,
+      size: partial.size,
+      sha256: completion.sha256,
       metadata,
-      receivedAt: new Date().toISOString(),
+      receivedAt: completion.at,
+      startedAt: partial.createdAt,
+      deviceId: partial.deviceId,
+      duplicateOf: null,
+      path: completion.target,
     };
-    if (!records.add(record)) return;
+    const added = db.transaction(() => {
+      const ok = records.add(record);
+      partials.delete(partial.id);
+      return ok;
+    })();
+    if (!added) return;
     metrics.uploadsCompleted++;
-    log('info', 'upload completed', { id: record.id, name: record.name, size, sha256 });
+    log('info', 'upload completed', {
+      id: record.id,
+      deviceId: record.deviceId,
+      name: record.name,
+      size: record.size,
+    });
+    this.notify(record);
   }
 
-  // The library's own cleanup (FileStore.deleteExpired) also deletes *completed* uploads, because
-  // the offset in its JSON sidecar is never updated. Here, only unfinished uploads expire.
-  private async deleteIfExpired(id: string): Promise<void> {
-    if (!(await this.isExpiredUnfinished(id))) return;
-    // Lock only now: taking the lock asks a running PATCH to stop, which only an expired upload deserves.
-    const lock = this.locker.newLock(id);
-    await lock.lock(new AbortController().signal, async () => {});
-    try {
-      if (!(await this.isExpiredUnfinished(id))) return;
-      await this.store.remove(id);
-      this.opts.log('info', 'expired upload deleted', { id });
-    } finally {
-      await lock.unlock();
+  private notify(record: UploadRecord): void {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(record))
+        .catch((error: unknown) =>
+          this.opts.log('error', 'upload listener failed', { id: record.id, error: String(error) }),
+        );
     }
   }
 
-  private async isExpiredUnfinished(id: string): Promise<boolean> {
-    const { expiryMs } = this.opts;
-    const upload = await this.store.getUpload(id).catch(() => undefined);
-    if (expiryMs <= 0 || !upload?.creation_date || upload.offset === upload.size) return false;
-    return Date.now() > Date.parse(upload.creation_date) + expiryMs;
+  private deviceName(deviceId: string): string {
+    return this.opts.devices.get(deviceId)?.name ?? deviceId;
   }
 }
 
-// Streamed so multi-gigabyte videos never sit in memory.
-async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of fs.createReadStream(file)) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest('hex'), size };
-}
-
-// tus metadata keys may have no value (null); the record stores strings only.
-function cleanMetadata(metadata: Upload['metadata']): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata ?? {})) out[key] = value ?? '';
-  return out;
+// @tus/server wraps the Node request (srvx); the original is kept at runtime.node.req.
+function nodeRequest(req: unknown): http.IncomingMessage | undefined {
+  return (req as { runtime?: { node?: { req?: http.IncomingMessage } } } | undefined)?.runtime?.node?.req;
 }

@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { renderUnicodeCompact } from 'uqr';
+import { loadConfig, publicBaseUrl } from './config.ts';
+import { openDatabase } from './db.ts';
+import { Devices } from './devices.ts';
+
+const USAGE = `Usage: npm run tender -- <command>
+
+  enroll --name "Deck tablet" [--json]   enrol a device; prints its link and a QR code
+  devices [--json]                       list enrolled devices
+  revoke <deviceId>                      revoke a device; its next request is refused
+
+Reads TENDER_DATA_DIR (default ./data) and, for the link, TENDER_PUBLIC_URL
+(default http(s)://localhost:$PORT). Works whether or not the server is running.`;
+
+class UsageError extends Error {}
+
+// Operator commands against <TENDER_DATA_DIR>/tender.db, safe beside a running server (WAL).
+function run(argv: string[]): void {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  if (command === 'enroll') {
+    const { values } = parse(rest, ['name', 'json'], 0);
+    if (!values.name) throw new UsageError('enroll needs --name "Device name"');
+    const devices = new Devices(openDatabase(config.dataDir));
+    const { deviceId, name, token } = devices.enroll(String(values.name));
+    const scheme = config.tlsCert ? 'https' : 'http';
+    const enrollUrl = `${publicBaseUrl(config, `${scheme}://localhost:${config.port}`)}/enroll#token=${token}`;
+    if (values.json) {
+      console.log(JSON.stringify({ deviceId, token, enrollUrl }));
+      return;
+    }
+    console.log(`Enrolled "${name}" as device ${deviceId}.\n`);
+    console.log('Open this link once on the device (or scan the code):\n');
+    console.log(`  ${enrollUrl}\n`);
+    console.log(renderUnicodeCompact(enrollUrl, { border: 2 }));
+    console.log('\nThe link holds the device token: give it to that device only.');
+    if (!config.publicUrl) {
+      console.log(
+        'Set TENDER_PUBLIC_URL to the address devices use (e.g. https://tender.yacht.example) for a link that works on the LAN.',
+      );
+    }
+    return;
+  }
+  if (command === 'devices') {
+    const { values } = parse(rest, ['json'], 0);
+    const list = new Devices(openDatabase(config.dataDir)).list();
+    if (values.json) {
+      console.log(JSON.stringify(list));
+      return;
+    }
+    if (!list.length)
+      console.log('No devices enrolled. Enrol one: npm run tender -- enroll --name "Deck tablet"');
+    for (const d of list) {
+      const state = d.revokedAt ? `revoked ${d.revokedAt}` : `last seen ${d.lastSeenAt ?? 'never'}`;
+      console.log(`${d.deviceId}  ${d.name.padEnd(24)}  enrolled ${d.createdAt}  ${state}`);
+    }
+    return;
+  }
+  if (command === 'revoke') {
+    const { positionals } = parse(rest, [], 1);
+    const deviceId = positionals[0] ?? '';
+    if (!new Devices(openDatabase(config.dataDir)).revoke(deviceId)) {
+      throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
+    }
+    console.log(`Revoked ${deviceId}. Its next request is refused.`);
+    return;
+  }
+  throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+const OPTIONS = { name: { type: 'string' }, json: { type: 'boolean' } } as const;
+
+function parse(args: string[], allowed: (keyof typeof OPTIONS)[], positionals: number) {
+  let result: ReturnType<
+    typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>
+  >;
+  try {
+    result = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  for (const key of Object.keys(result.values)) {
+    if (!allowed.includes(key as keyof typeof OPTIONS)) throw new UsageError(`--${key} does not apply here`);
+  }
+  if (result.positionals.length !== positionals) {
+    throw new UsageError(
+      positionals ? 'expected a device id' : `unexpected argument ${result.positionals[0]}`,
+    );
+  }
+  return result;
+}
+
+try {
+  run(process.argv.slice(2));
+} catch (error) {
+  console.error(`tender: ${(error as Error).message}`);
+  if (error instanceof UsageError) console.error(`\n${USAGE}`);
+  process.exitCode = error instanceof UsageError ? 2 : 1;
+}

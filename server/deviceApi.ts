@@ -1,0 +1,78 @@
+import type http from 'node:http';
+import { readJson } from './body.ts';
+import type { Device } from './devices.ts';
+import type { TypeAllowlist } from './fileTypes.ts';
+import { checkMetadata } from './metadata.ts';
+import type { UploadRecords } from './records.ts';
+import { sendJson } from './respond.ts';
+import type { Uploads } from './uploads.ts';
+
+/** Collaborators of the device API. */
+export type DeviceApiOptions = { records: UploadRecords; uploads: Uploads; types: TypeAllowlist };
+
+const PROGRESS = /^\/api\/progress\/([A-Za-z0-9_-]{1,128})$/;
+
+/** Routes a device request (already authenticated); returns false if the path is not a device one. */
+export async function handleDevice(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pathname: string,
+  device: Device,
+  opts: DeviceApiOptions,
+): Promise<boolean> {
+  const method = req.method ?? '';
+  if (pathname === '/api/device') {
+    if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET, HEAD');
+    sendJson(res, 200, { deviceId: device.deviceId, name: device.name });
+    return true;
+  }
+  const progress = PROGRESS.exec(pathname);
+  if (progress?.[1]) {
+    if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET, HEAD');
+    const id = progress[1];
+    const value = opts.uploads.ownerOf(id) === device.deviceId ? opts.uploads.store.progress(id) : undefined;
+    if (!value) sendJson(res, 404, { error: 'not found' });
+    else sendJson(res, 200, value);
+    return true;
+  }
+  if (pathname === '/api/dedupe') {
+    if (method !== 'POST') return notAllowed(res, 'POST');
+    let body: { sha256?: unknown; size?: unknown; metadata?: unknown };
+    try {
+      body = ((await readJson(req)) ?? {}) as typeof body;
+    } catch (error) {
+      sendJson(res, 400, { error: (error as Error).message });
+      return true;
+    }
+    const sha256 = typeof body.sha256 === 'string' ? body.sha256.toLowerCase() : '';
+    if (!/^[0-9a-f]{64}$/.test(sha256)) {
+      sendJson(res, 400, { error: 'sha256 must be 64 hexadecimal digits' });
+      return true;
+    }
+    if (!Number.isSafeInteger(body.size) || (body.size as number) < 0) {
+      sendJson(res, 400, { error: 'size must be a non-negative integer' });
+      return true;
+    }
+    const check = checkMetadata(body.metadata ?? {}, opts.types);
+    if (!check.ok) {
+      sendJson(res, check.status, { error: check.error });
+      return true;
+    }
+    check.metadata.sha256 = sha256;
+    const original = opts.records.findContent(sha256, body.size as number);
+    if (!original) {
+      sendJson(res, 404, { error: 'no stored upload has this content; upload it' });
+      return true;
+    }
+    const record = await opts.uploads.recordDuplicate(device.deviceId, original, check.metadata);
+    sendJson(res, 200, { id: record.id, duplicateOf: record.duplicateOf });
+    return true;
+  }
+  return false;
+}
+
+function notAllowed(res: http.ServerResponse, allow: string): true {
+  res.setHeader('Allow', allow);
+  sendJson(res, 405, { error: 'method not allowed' });
+  return true;
+}

@@ -1,0 +1,113 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { hashToken, newToken } from './tokens.ts';
+
+/** An enrolled device as listed to the operator (never with its token). */
+export type Device = {
+  deviceId: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+  lastSeenAt: string | null;
+};
+
+/** A freshly enrolled device with its one-time visible token. */
+export type Enrolment = { deviceId: string; name: string; token: string };
+
+/** Why a device token was refused, or the device it belongs to. */
+export type DeviceAuth = { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'revoked' };
+
+type Row = {
+  id: string;
+  name: string;
+  token_hash: Buffer;
+  created_at: string;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+};
+
+/** Longest device name accepted; it ends up in folder names and the admin UI. */
+export const MAX_DEVICE_NAME = 100;
+// A busy device would otherwise cost a database write per request.
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Device credentials in the `devices` table; tokens are stored as SHA-256 hashes. */
+export class Devices {
+  private readonly db: Database.Database;
+  private readonly lastSeenWritten = new Map<string, number>();
+
+  constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Creates a device and returns its token, which is not stored anywhere in clear. */
+  enroll(name: string): Enrolment {
+    const clean = cleanDeviceName(name);
+    const deviceId = randomBytes(8).toString('hex');
+    const token = newToken();
+    this.db
+      .prepare('INSERT INTO devices (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)')
+      .run(deviceId, clean, hashToken(token), new Date().toISOString());
+    return { deviceId, name: clean, token };
+  }
+
+  /** All devices, oldest first. */
+  list(): Device[] {
+    return this.db.prepare<[], Row>('SELECT * FROM devices ORDER BY created_at, rowid').all().map(fromRow);
+  }
+
+  /** One device by id. */
+  get(deviceId: string): Device | undefined {
+    const row = this.db.prepare<[string], Row>('SELECT * FROM devices WHERE id = ?').get(deviceId);
+    return row && fromRow(row);
+  }
+
+  /** Marks a device revoked; false if there is no such device. Revoking twice keeps the first time. */
+  revoke(deviceId: string): boolean {
+    const result = this.db
+      .prepare('UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?')
+      .run(new Date().toISOString(), deviceId);
+    return result.changes === 1;
+  }
+
+  /** Looks a token up by its hash; read from the database each time so a revocation applies at once. */
+  authenticate(token: string): DeviceAuth {
+    const hash = hashToken(token);
+    const row = this.db.prepare<[Buffer], Row>('SELECT * FROM devices WHERE token_hash = ?').get(hash);
+    // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
+    if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at) return { ok: false, reason: 'revoked' };
+    this.touch(row.id);
+    return { ok: true, device: fromRow(row) };
+  }
+
+  private touch(deviceId: string): void {
+    const now = Date.now();
+    if (now - (this.lastSeenWritten.get(deviceId) ?? 0) < LAST_SEEN_RESOLUTION_MS) return;
+    this.lastSeenWritten.set(deviceId, now);
+    this.db
+      .prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?')
+      .run(new Date(now).toISOString(), deviceId);
+  }
+}
+
+/** Trims a device name and checks it; throws an Error with a message fit for the operator. */
+export function cleanDeviceName(name: unknown): string {
+  if (typeof name !== 'string') throw new Error('device name must be a string');
+  const clean = name.trim();
+  if (!clean) throw new Error('device name must not be empty');
+  if (clean.length > MAX_DEVICE_NAME)
+    throw new Error(`device name is longer than ${MAX_DEVICE_NAME} characters`);
+  if (/[\p{Cc}\p{Cf}]/u.test(clean)) throw new Error('device name must not contain control characters');
+  return clean;
+}
+
+function fromRow(row: Row): Device {
+  return {
+    deviceId: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}

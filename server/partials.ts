@@ -1,0 +1,107 @@
+import type Database from 'better-sqlite3';
+
+/** An upload that has been created but not yet recorded as complete. */
+export type Partial = {
+  id: string;
+  deviceId: string;
+  size: number;
+  /** Bytes known to be on disk (fsynced): the only offset ever reported to a client. */
+  acked: number;
+  metadata: Record<string, string>;
+  createdAt: string;
+  /** Set once all bytes are acknowledged and verified; the record is then being written. */
+  completion: { at: string; sha256: string; target: string } | null;
+};
+
+type Row = {
+  id: string;
+  device_id: string;
+  size: number;
+  acked: number;
+  metadata: string;
+  created_at: string;
+  completed_at: string | null;
+  sha256: string | null;
+  target: string | null;
+};
+
+/** Unfinished uploads in the `partials` table; their acknowledged offsets are the source of truth. */
+export class Partials {
+  private readonly getStmt: Database.Statement<[string], Row>;
+  private readonly ackStmt: Database.Statement<[number, string]>;
+  private readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.getStmt = db.prepare('SELECT * FROM partials WHERE id = ?');
+    this.ackStmt = db.prepare('UPDATE partials SET acked = ? WHERE id = ?');
+  }
+
+  /** Adds a new upload at offset 0. */
+  create(p: Pick<Partial, 'id' | 'deviceId' | 'size' | 'metadata' | 'createdAt'>): void {
+    this.db
+      .prepare(
+        'INSERT INTO partials (id, device_id, size, acked, metadata, created_at) VALUES (?, ?, ?, 0, ?, ?)',
+      )
+      .run(p.id, p.deviceId, p.size, JSON.stringify(p.metadata), p.createdAt);
+  }
+
+  /** One upload by id. */
+  get(id: string): Partial | undefined {
+    const row = this.getStmt.get(id);
+    return row && fromRow(row);
+  }
+
+  /** All unfinished uploads. */
+  all(): Partial[] {
+    return this.db.prepare<[], Row>('SELECT * FROM partials ORDER BY created_at').all().map(fromRow);
+  }
+
+  /** Records that `offset` bytes are durably stored. Call only after fsync. */
+  ack(id: string, offset: number): void {
+    this.ackStmt.run(offset, id);
+  }
+
+  /** Marks all bytes acknowledged and verified, and where the file will be filed. */
+  markComplete(id: string, completion: { at: string; sha256: string; target: string }): void {
+    this.db
+      .prepare('UPDATE partials SET acked = size, completed_at = ?, sha256 = ?, target = ? WHERE id = ?')
+      .run(completion.at, completion.sha256, completion.target, id);
+  }
+
+  /** Forgets an upload. */
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM partials WHERE id = ?').run(id);
+  }
+
+  /** Bytes still to come for all unfinished uploads: disk space they have a claim on. */
+  outstandingBytes(): number {
+    const row = this.db
+      .prepare<[], { n: number | null }>('SELECT SUM(size - acked) AS n FROM partials')
+      .get();
+    return row?.n ?? 0;
+  }
+
+  /** Unfinished uploads created before `createdBefore` (ISO 8601). */
+  expired(createdBefore: string): Partial[] {
+    return this.db
+      .prepare<[string], Row>('SELECT * FROM partials WHERE created_at < ? AND completed_at IS NULL')
+      .all(createdBefore)
+      .map(fromRow);
+  }
+}
+
+function fromRow(row: Row): Partial {
+  return {
+    id: row.id,
+    deviceId: row.device_id,
+    size: row.size,
+    acked: row.acked,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    createdAt: row.created_at,
+    completion:
+      row.completed_at && row.sha256 && row.target
+        ? { at: row.completed_at, sha256: row.sha256, target: row.target }
+        : null,
+  };
+}

@@ -1,0 +1,343 @@
+import { createHash, type Hash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { DataStore, ERRORS, Upload } from '@tus/server';
+import { type Checksum, hasherFor } from './checksum.ts';
+import { hashFile, syncDir } from './fsync.ts';
+import { tusError } from './httpError.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { Partial, Partials } from './partials.ts';
+import type { UploadRecords } from './records.ts';
+
+/** What the store needs to know about the request that holds an upload's lock. */
+export type Writer = { deviceId: string; checksum?: Checksum };
+
+/** Collaborators of the store. */
+export type DurableStoreOptions = {
+  filesDir: string;
+  /** Unfinished uploads older than this (from creation) expire; 0 never. */
+  expiryMs: number;
+  partials: Partials;
+  records: UploadRecords;
+  metrics: Metrics;
+  log: Logger;
+  /** The request currently holding the lock on `id`. */
+  writerOf(id: string): Writer | undefined;
+  /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
+  onComplete(partial: Partial, sha256: string): Promise<void>;
+};
+
+/** Live progress of an upload: acknowledged bytes and bytes on disk including a PATCH in flight. */
+export type Progress = { offset: number; length: number; received: number };
+
+// Acknowledge (fsync + record) a long PATCH in steps, so a crash or a cut link loses at most this much.
+const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+const CHECKPOINT_MS = 2_000;
+
+class StorageError extends Error {}
+
+/**
+ * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
+ * before the offset is recorded in SQLite, the offset comes from that record (never the file size),
+ * and recover() cuts every file back to its acknowledged offset after a crash. It also verifies
+ * `Upload-Checksum` per request and the whole file's SHA-256 against the `sha256` metadata.
+ */
+export class DurableStore extends DataStore {
+  private readonly opts: DurableStoreOptions;
+  private readonly busy = new Map<string, Promise<unknown>>();
+  private readonly running = new Map<string, { hash: Hash; at: number }>();
+  private readonly inflight = new Map<string, { received: number }>();
+
+  constructor(opts: DurableStoreOptions) {
+    super();
+    this.opts = opts;
+    // No creation-defer-length: quota and integrity checks need the length up front.
+    this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
+    fs.mkdirSync(opts.filesDir, { recursive: true });
+  }
+
+  /** Path of an unfinished upload's bytes. */
+  filePath(id: string): string {
+    return path.join(this.opts.filesDir, id);
+  }
+
+  override async create(upload: Upload): Promise<Upload> {
+    const writer = this.opts.writerOf(upload.id);
+    if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
+    const file = this.filePath(upload.id);
+    await fs.promises.writeFile(file, '', { flag: 'wx' });
+    await syncDir(this.opts.filesDir);
+    const metadata: Record<string, string> = {};
+    for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
+    this.opts.partials.create({
+      id: upload.id,
+      deviceId: writer.deviceId,
+      size: upload.size,
+      metadata,
+      createdAt: upload.creation_date ?? new Date().toISOString(),
+    });
+    upload.storage = { type: 'file', path: file };
+    return upload;
+  }
+
+  override async getUpload(id: string): Promise<Upload> {
+    // A killed PATCH may still be acknowledging what it received; answer with its final offset.
+    await this.busy.get(id)?.catch(() => {});
+    const partial = this.opts.partials.get(id);
+    if (partial) {
+      return new Upload({
+        id,
+        size: partial.size,
+        offset: partial.acked,
+        metadata: partial.metadata,
+        creation_date: partial.completion ? undefined : partial.createdAt,
+        storage: { type: 'file', path: this.filePath(id) },
+      });
+    }
+    const record = this.opts.records.get(id);
+    if (record) {
+      // No creation date: a finished upload never expires.
+      return new Upload({ id, size: record.size, offset: record.size, metadata: record.metadata });
+    }
+    throw ERRORS.FILE_NOT_FOUND;
+  }
+
+  override async write(stream: Readable, id: string, offset: number): Promise<number> {
+    return this.exclusive(id, () => this.writeExclusive(stream, id, offset));
+  }
+
+  override async remove(id: string): Promise<void> {
+    return this.exclusive(id, async () => {
+      if (!this.opts.partials.get(id)) throw ERRORS.FILE_NOT_FOUND;
+      await this.discard(id);
+    });
+  }
+
+  override async declareUploadLength(): Promise<void> {
+    throw ERRORS.UNSUPPORTED_CREATION_DEFER_LENGTH_EXTENSION;
+  }
+
+  override getExpiration(): number {
+    return this.opts.expiryMs;
+  }
+
+  /** Offset, length and bytes received so far; reads no lock and waits for nothing. */
+  progress(id: string): Progress | undefined {
+    const partial = this.opts.partials.get(id);
+    if (partial) {
+      const received = Math.max(partial.acked, this.inflight.get(id)?.received ?? 0);
+      return { offset: partial.acked, length: partial.size, received };
+    }
+    const record = this.opts.records.get(id);
+    return record && { offset: record.size, length: record.size, received: record.size };
+  }
+
+  /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
+  async discard(id: string): Promise<void> {
+    this.running.delete(id);
+    await fs.promises.rm(this.filePath(id), { force: true });
+    this.opts.partials.delete(id);
+  }
+
+  /** Runs `fn` after every earlier store operation on `id` has settled. */
+  exclusive<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.busy.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(fn);
+    this.busy.set(id, next);
+    const cleanup = () => {
+      if (this.busy.get(id) === next) this.busy.delete(id);
+    };
+    next.then(cleanup, cleanup);
+    return next;
+  }
+
+  /**
+   * After a crash: cuts each unfinished upload's file back to its acknowledged offset (bytes past it
+   * were never acknowledged and may be torn), and deletes files no upload owns. Run before serving.
+   */
+  async recover(): Promise<void> {
+    const { partials, records, log } = this.opts;
+    for (const partial of partials.all()) {
+      if (partial.completion) continue;
+      const file = this.filePath(partial.id);
+      const size = await fs.promises.stat(file).then(
+        (s) => s.size,
+        () => undefined,
+      );
+      if (size === undefined) {
+        if (partial.acked === 0) {
+          await fs.promises.writeFile(file, '');
+          continue;
+        }
+        log('error', 'upload file missing; upload dropped', { id: partial.id, acked: partial.acked });
+        partials.delete(partial.id);
+      } else if (size > partial.acked) {
+        await fs.promises.truncate(file, partial.acked);
+        log('info', 'unacknowledged tail discarded', {
+          id: partial.id,
+          acked: partial.acked,
+          bytes: size - partial.acked,
+        });
+      } else if (size < partial.acked) {
+        // Only a disk that lied about fsync gets here; offer the client what is really there.
+        log('error', 'upload file shorter than its acknowledged offset', {
+          id: partial.id,
+          acked: partial.acked,
+          size,
+        });
+        partials.ack(partial.id, size);
+      }
+    }
+    for (const name of await fs.promises.readdir(this.opts.filesDir)) {
+      if (/^[0-9a-f]{32}$/.test(name) && !partials.get(name) && !records.get(name)) {
+        await fs.promises.rm(path.join(this.opts.filesDir, name), { force: true });
+        log('info', 'orphan upload file deleted', { id: name });
+      }
+    }
+    await syncDir(this.opts.filesDir);
+  }
+
+  /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
+  async completeRecovered(partial: Partial): Promise<void> {
+    await this.exclusive(partial.id, async () => {
+      const current = this.opts.partials.get(partial.id);
+      if (!current || current.completion || current.acked !== current.size) return;
+      await this.verifyAndComplete(current, await hashFile(this.filePath(current.id)));
+    });
+  }
+
+  private async writeExclusive(stream: Readable, id: string, offset: number): Promise<number> {
+    const partial = this.opts.partials.get(id);
+    if (!partial) {
+      // A repeated final PATCH with an empty body on a recorded upload: nothing to do.
+      if (this.opts.records.get(id)?.size === offset) return offset;
+      throw ERRORS.FILE_NOT_FOUND;
+    }
+    if (partial.acked !== offset) throw ERRORS.INVALID_OFFSET;
+    if (partial.completion) return partial.size;
+
+    const checksum = this.opts.writerOf(id)?.checksum;
+    const chunkHash = checksum && hasherFor(checksum);
+    // The whole-file SHA-256 follows the bytes as they are written, so completing needs no re-read.
+    let running = this.running.get(id);
+    this.running.delete(id);
+    if (running?.at !== offset) running = offset === 0 ? { hash: createHash('sha256'), at: 0 } : undefined;
+    // A chunk that fails its checksum is discarded; the running hash must forget it too.
+    const beforeChunk = checksum && running ? running.hash.copy() : undefined;
+
+    const file = this.filePath(id);
+    const handle = await fs.promises.open(file, 'r+');
+    let pos = offset;
+    let acked = offset;
+    let lastAck = Date.now();
+    let aborted: unknown;
+    const inflight = { received: offset };
+    this.inflight.set(id, inflight);
+    try {
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          await writeAll(handle, chunk, pos);
+          pos += chunk.length;
+          inflight.received = pos;
+          chunkHash?.update(chunk);
+          running?.hash.update(chunk);
+          const due = pos - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
+          if (!checksum && due && pos < partial.size) {
+            await sync(handle);
+            this.opts.partials.ack(id, pos);
+            acked = pos;
+            lastAck = Date.now();
+          }
+        }
+      } catch (error) {
+        if (error instanceof StorageError) throw error;
+        // The client went away mid-body. Keep what arrived, unless it came with a checksum that can
+        // no longer be verified.
+        aborted = error;
+        if (checksum) {
+          await handle.truncate(acked);
+          pos = acked;
+          running = undefined;
+        }
+      }
+
+      if (!aborted && chunkHash && checksum && !chunkHash.digest().equals(checksum.digest)) {
+        await handle.truncate(acked);
+        if (beforeChunk) this.running.set(id, { hash: beforeChunk, at: acked });
+        this.opts.metrics.checksumFailures++;
+        this.opts.log('info', 'chunk checksum mismatch', { id, offset, algorithm: checksum.algorithm });
+        throw tusError(
+          460,
+          `Checksum mismatch (${checksum.algorithm}): the chunk was discarded; send it again`,
+        );
+      }
+      if (pos > acked) await sync(handle);
+    } catch (error) {
+      this.running.delete(id);
+      if (error instanceof StorageError) {
+        // Which bytes landed is unknown: fall back to the last acknowledged offset.
+        await handle.truncate(acked).catch(() => {});
+        const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+        this.opts.log('error', 'upload write failed', { id, code, error: String(error.cause) });
+        throw code === 'ENOSPC' || code === 'EDQUOT'
+          ? tusError(507, 'The server has run out of storage')
+          : tusError(500, 'The server could not store the upload');
+      }
+      throw error;
+    } finally {
+      this.inflight.delete(id);
+      await handle.close();
+    }
+
+    if (pos === partial.size) {
+      await this.verifyAndComplete(partial, running ? running.hash.digest('hex') : await hashFile(file));
+    } else {
+      if (pos > acked) this.opts.partials.ack(id, pos);
+      if (running) this.running.set(id, { hash: running.hash, at: pos });
+    }
+    if (aborted) throw aborted;
+    return pos;
+  }
+
+  private async verifyAndComplete(partial: Partial, sha256: string): Promise<void> {
+    const expected = partial.metadata.sha256;
+    if (expected && expected !== sha256) {
+      await this.discard(partial.id);
+      this.opts.metrics.checksumFailures++;
+      this.opts.metrics.uploadsFailed.checksum++;
+      this.opts.log('info', 'file checksum mismatch; upload discarded', {
+        id: partial.id,
+        expected,
+        actual: sha256,
+      });
+      throw tusError(
+        460,
+        'The file does not match its sha256 metadata: the upload was discarded; start again',
+      );
+    }
+    this.running.delete(partial.id);
+    await this.opts.onComplete(partial, sha256);
+  }
+}
+
+async function writeAll(handle: fs.promises.FileHandle, chunk: Buffer, position: number): Promise<void> {
+  let done = 0;
+  try {
+    while (done < chunk.length) {
+      const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
+      done += bytesWritten;
+    }
+  } catch (error) {
+    throw new StorageError('write failed', { cause: error });
+  }
+}
+
+async function sync(handle: fs.promises.FileHandle): Promise<void> {
+  try {
+    await handle.datasync();
+  } catch (error) {
+    throw new StorageError('fsync failed', { cause: error });
+  }
+}

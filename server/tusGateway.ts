@@ -1,0 +1,189 @@
+import type http from 'node:http';
+import type { Auth } from './auth.ts';
+import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum } from './checksum.ts';
+import { freeBytes } from './disk.ts';
+import type { Faults } from './faults.ts';
+import type { TypeAllowlist } from './fileTypes.ts';
+import type { DeviceLimits } from './limits.ts';
+import type { Logger } from './log.ts';
+import { checkMetadataHeader } from './metadata.ts';
+import type { Metrics } from './metrics.ts';
+import type { Partials } from './partials.ts';
+import type { Uploads } from './uploads.ts';
+
+/** Settings and collaborators of the /files gateway. */
+export type TusGatewayOptions = {
+  dataDir: string;
+  maxUploadBytes: number;
+  minFreeBytes: number;
+  types: TypeAllowlist;
+  auth: Auth;
+  limits: DeviceLimits;
+  /** Present only when test faults are enabled. */
+  faults?: Faults;
+  uploads: Uploads;
+  partials: Partials;
+  metrics: Metrics;
+  log: Logger;
+};
+
+type OpenPatch = { req: http.IncomingMessage; deviceId: string };
+
+const UPLOAD_PATH = /^\/files\/([A-Za-z0-9_-]{1,128})\/?$/;
+const CONCURRENCY_RETRY_AFTER_S = 2;
+
+/**
+ * Everything in front of @tus/server for /files: device auth, ownership, limits, metadata and
+ * checksum validation, the disk quota, and cutting off a stale PATCH when its client resumes.
+ */
+export class TusGateway {
+  private readonly opts: TusGatewayOptions;
+  private readonly openPatches = new Map<string, OpenPatch>();
+
+  constructor(opts: TusGatewayOptions) {
+    this.opts = opts;
+  }
+
+  /** Handles one request under /files. */
+  async handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
+    const { auth, limits, uploads, metrics } = this.opts;
+    const method = req.method ?? '';
+    if (method === 'OPTIONS') {
+      res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
+      return uploads.tus.handle(req, res);
+    }
+    // tus's GET handler would hand stored files to anyone holding the URL; content is admin-only.
+    if (method === 'GET') return fail(res, 404, 'not found');
+
+    const who = auth.device(req);
+    if (!who.ok) return fail(res, 401, who.error, { 'WWW-Authenticate': 'Bearer' });
+    const deviceId = who.device.deviceId;
+
+    const wait = limits.take(deviceId);
+    if (wait > 0) {
+      metrics.rateLimited++;
+      return fail(res, 429, 'too many requests from this device', { 'Retry-After': String(wait) });
+    }
+
+    const isCollection = pathname === '/files' || pathname === '/files/';
+    const id = UPLOAD_PATH.exec(pathname)?.[1];
+    if (method === 'POST' ? !isCollection : !id) return fail(res, 404, 'not found');
+    // Another device's upload does not exist as far as this one can tell.
+    if (id && uploads.ownerOf(id) !== deviceId) return fail(res, 404, 'not found');
+
+    if (id) this.closeStalePatch(id, req);
+
+    let checksum: Checksum | undefined;
+    const checksumHeader = req.headers['upload-checksum'];
+    if (checksumHeader !== undefined && (method === 'PATCH' || method === 'POST')) {
+      const parsed = parseChecksum(String(checksumHeader));
+      if (parsed instanceof Error) return fail(res, 400, parsed.message);
+      checksum = parsed;
+    }
+
+    let create: { id: string; metadata: Record<string, string> } | undefined;
+    if (method === 'POST') {
+      const prepared = await this.prepareCreate(req, res);
+      if (!prepared) return;
+      create = prepared;
+    }
+
+    const counted = method === 'PATCH' || method === 'POST';
+    if (counted && !limits.enter(deviceId, req)) {
+      metrics.rateLimited++;
+      return fail(res, 429, 'too many uploads open at once from this device', {
+        'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
+      });
+    }
+    if (counted) res.once('close', () => limits.leave(deviceId, req));
+
+    const fault = this.opts.faults?.take(method);
+    if (fault) {
+      res.writeHead(fault.status, { 'Tus-Resumable': '1.0.0', ...fault.headers });
+      res.end(method === 'HEAD' ? undefined : (fault.body ?? ''));
+      return;
+    }
+
+    if (method === 'PATCH' && id) {
+      const entry = { req, deviceId };
+      this.openPatches.set(id, entry);
+      res.once('close', () => {
+        if (this.openPatches.get(id) === entry) this.openPatches.delete(id);
+      });
+    }
+    // Make sure a record exists before a HEAD reports the upload finished.
+    if (method === 'HEAD' && id) await uploads.reconcile(id);
+    await uploads.handle(req, res, { deviceId, checksum, create });
+  }
+
+  /** Cuts off every open PATCH of a device (after revocation). */
+  closeDevice(deviceId: string): void {
+    for (const [id, entry] of this.openPatches) {
+      if (entry.deviceId === deviceId) {
+        this.openPatches.delete(id);
+        this.opts.limits.leave(deviceId, entry.req);
+        entry.req.socket.destroy();
+      }
+    }
+  }
+
+  // A new request for an upload means its client has given up on any older PATCH (a silent stall on
+  // the satellite link). Left alone, that PATCH would hold the upload's lock until @tus/server's
+  // drain timeout; destroying it releases the lock as soon as its received bytes are acknowledged.
+  private closeStalePatch(id: string, req: http.IncomingMessage): void {
+    const older = this.openPatches.get(id);
+    if (!older || older.req === req) return;
+    if (req.method === 'PATCH') this.opts.metrics.concurrentPatches++;
+    this.opts.metrics.stalePatchesClosed++;
+    this.openPatches.delete(id);
+    // Free its slot now: its 'close' comes later, and the resuming client must not see a 429.
+    this.opts.limits.leave(older.deviceId, older.req);
+    older.req.socket.destroy();
+    this.opts.log('info', 'stale PATCH closed', { id, by: req.method });
+  }
+
+  private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse) {
+    const { maxUploadBytes, minFreeBytes, types, partials, dataDir, uploads } = this.opts;
+    const lengthHeader = req.headers['upload-length'];
+    // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
+    const length =
+      typeof lengthHeader === 'string' && /^\d{1,16}$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    if (length !== undefined && length > maxUploadBytes) {
+      fail(res, 413, `upload is larger than the ${maxUploadBytes}-byte limit`);
+      return undefined;
+    }
+    const metadataHeader = req.headers['upload-metadata'];
+    const check = checkMetadataHeader(typeof metadataHeader === 'string' ? metadataHeader : undefined, types);
+    if (!check.ok) {
+      fail(res, check.status, check.error);
+      return undefined;
+    }
+    if (length !== undefined) {
+      const free = await freeBytes(dataDir);
+      if (free - partials.outstandingBytes() - length < minFreeBytes) {
+        this.opts.log('warn', 'upload refused: disk quota', { free, length, minFreeBytes });
+        fail(res, 507, 'the server does not have room for this upload');
+        return undefined;
+      }
+    }
+    return { id: uploads.newId(), metadata: check.metadata };
+  }
+}
+
+/** A JSON `{ error }` answer that a tus client (and a cross-origin page) can read. */
+function fail(
+  res: http.ServerResponse,
+  status: number,
+  error: string,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
+  const body = JSON.stringify({ error });
+  res.writeHead(status, {
+    'Tus-Resumable': '1.0.0',
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : body);
+}
