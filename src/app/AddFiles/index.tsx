@@ -71,6 +71,7 @@ export function AddFiles() {
         <label>
           Priority{' '}
           <select
+            aria-label="Priority for new files"
             value={priority}
             onChange={(e) => setPriority(Number((e.currentTarget as HTMLSelectElement).value))}
           >
