@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
+import { storageRoom } from '../shared/storageRoom.ts';
 import {
   clampPriority,
   newQueueItem,
@@ -102,11 +103,10 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
   if (!files.length) return;
   const names = files.map((f) => f.file.name);
   const bytes = files.reduce((sum, f) => sum + f.file.size, 0);
-  const estimate = await navigator.storage?.estimate?.().catch(() => undefined);
-  if (estimate?.quota !== undefined && (estimate.usage ?? 0) + bytes > estimate.quota * 0.95) {
-    const free = Math.max(0, estimate.quota - (estimate.usage ?? 0));
+  const room = storageRoom(await navigator.storage?.estimate?.().catch(() => undefined), bytes);
+  if (!room.fits) {
     throw new AddFilesError(
-      `Not enough space on this device to keep these files until they are sent (${mb(bytes)} needed, ${mb(free)} free). Nothing was added.`,
+      `Not enough space on this device to keep these files until they are sent (${mb(bytes)} needed, ${mb(room.free ?? 0)} free). Nothing was added.`,
       names,
     );
   }

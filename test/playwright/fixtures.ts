@@ -36,7 +36,9 @@ export interface TenderServer {
   /** Enrols a device; null while the server has no device enrolment. */
   enroll(name?: string): Promise<{ deviceId: string; token: string; enrollUrl: string } | null>;
   /** Completed uploads as the admin API lists them. */
-  uploads(): Promise<{ id: string; name: string; size: number; sha256: string; type: string }[]>;
+  uploads(): Promise<
+    { id: string; name: string; size: number; sha256: string; type: string; receivedAt: string }[]
+  >;
   /** A Prometheus counter or gauge value from /metrics. */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
