@@ -33,6 +33,13 @@ export interface TenderServer {
   adminToken: string;
   /** Headers that authenticate as the operator. */
   adminHeaders: Record<string, string>;
+  /** Makes the next `count` matching tus requests fail with `status` (server started with TENDER_TEST_FAULTS=1). */
+  fault(fault: {
+    method?: string;
+    status: number;
+    count: number;
+    headers?: Record<string, string>;
+  }): Promise<void>;
   /** Enrols a device; null while the server has no device enrolment. */
   enroll(name?: string): Promise<{ deviceId: string; token: string; enrollUrl: string } | null>;
   /** Completed uploads as the admin API lists them. */
@@ -92,6 +99,14 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
     dataDir,
     adminToken,
     adminHeaders,
+    async fault(fault) {
+      const res = await fetch(`${url}/__test/faults`, {
+        method: 'POST',
+        headers: { ...adminHeaders, 'Content-Type': 'application/json' },
+        body: JSON.stringify(fault),
+      });
+      if (!res.ok) throw new Error(`fault not set: ${res.status} ${await res.text()}`);
+    },
     async enroll(name = 'Test tablet') {
       const res = await fetch(`${url}/api/devices`, {
         method: 'POST',
@@ -140,11 +155,12 @@ export const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('
  * Opens the app as an enrolled device (through `baseUrl`, e.g. a link proxy, when given) and waits
  * until its service worker controls the page.
  */
-export async function openApp(page: Page, server: TenderServer, baseUrl: string = server.url): Promise<void> {
+export async function openApp(page: Page, server: TenderServer, baseUrl: string = server.url) {
   const device = await server.enroll();
   await page.goto(device ? `${baseUrl}/enroll#token=${device.token}` : baseUrl);
   await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
   await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+  return device;
 }
 
 /** The row of a queued file in the Upload queue list. */
