@@ -138,28 +138,31 @@ export class Uploads {
 
   /** Deletes unfinished uploads created more than expiryMs ago; never touches completed ones. */
   async expire(): Promise<void> {
-    const { expiryMs, partials, log, metrics } = this.opts;
+    const { expiryMs, partials, log } = this.opts;
     if (expiryMs <= 0) return;
     const cutoff = new Date(Date.now() - expiryMs).toISOString();
     for (const partial of partials.expired(cutoff)) {
       if (this.stopped) return;
-      const lock = this.memory.newLock(partial.id);
-      await lock.lock(new AbortController().signal, () => {});
-      try {
-        await this.store.exclusive(partial.id, async () => {
-          const current = partials.get(partial.id);
-          if (!current || current.completion || current.createdAt >= cutoff) return;
-          await this.store.discard(partial.id);
-          metrics.uploadsFailed.expired++;
-          log('info', 'expired upload deleted', {
-            id: partial.id,
-            deviceId: partial.deviceId,
-            acked: partial.acked,
-          });
-        });
-      } finally {
-        await lock.unlock();
-      }
+      await this.expireOne(partial.id, cutoff).catch((error: unknown) => {
+        log('error', 'could not delete expired upload', { id: partial.id, error: String(error) });
+      });
+    }
+  }
+
+  private async expireOne(id: string, cutoff: string): Promise<void> {
+    const { partials, log, metrics } = this.opts;
+    const lock = this.memory.newLock(id);
+    await lock.lock(new AbortController().signal, () => {});
+    try {
+      await this.store.exclusive(id, async () => {
+        const current = partials.get(id);
+        if (!current || current.completion || current.createdAt >= cutoff) return;
+        await this.store.discard(id);
+        metrics.uploadsFailed.expired++;
+        log('info', 'expired upload deleted', { id, deviceId: current.deviceId, acked: current.acked });
+      });
+    } finally {
+      await lock.unlock();
     }
   }
 
