@@ -1,4 +1,4 @@
-import { DetailedError, type HttpStack, Upload } from 'tus-js-client';
+import { DetailedError, type HttpResponse, type HttpStack, Upload } from 'tus-js-client';
 import type { UploadContext, Uploader } from './engine.ts';
 import type { BlobLike, QueueItem } from './types.ts';
 import { codeForStatus, parseRetryAfter, UploadError } from './UploadError.ts';
@@ -20,13 +20,22 @@ export interface TusUploaderOptions {
   alreadyStored?: (item: QueueItem<BlobLike>, headers: Record<string, string>) => Promise<boolean>;
 }
 
-/** Wraps a stack so every PATCH body handed to the network is counted, failed ones in full. */
-function countingStack(inner: HttpStack, onSent: (bytes: number) => void): HttpStack {
+/**
+ * Wraps a stack for one attempt: counts every PATCH body handed to the network (failed ones in full),
+ * and stops tus-js-client from starting over on a bad resume. On any HEAD answer but 2xx and 423 it
+ * creates a new upload from zero (lib/upload.ts `_resumeUpload`): a passing 503 or 401 would throw
+ * away everything already sent over the satellite. Here only 404/410 (the server lost the upload)
+ * may start again, and only once per file.
+ */
+function guardedStack(
+  inner: HttpStack,
+  item: QueueItem<BlobLike>,
+  onSent: (bytes: number) => void,
+): HttpStack {
   return {
     getName: () => inner.getName(),
     createRequest(method, url) {
       const req = inner.createRequest(method, url);
-      if (method !== 'PATCH') return req;
       return {
         getMethod: () => req.getMethod(),
         getURL: () => req.getURL(),
@@ -36,15 +45,31 @@ function countingStack(inner: HttpStack, onSent: (bytes: number) => void): HttpS
         abort: () => req.abort(),
         getUnderlyingObject: () => req.getUnderlyingObject(),
         async send(body?: BlobLike | null) {
+          let res: HttpResponse;
           try {
-            return await req.send(body);
+            res = await req.send(body);
           } finally {
-            if (body?.size) onSent(body.size);
+            if (method === 'PATCH' && body?.size) onSent(body.size);
           }
+          if (method === 'HEAD') checkResume(res, item);
+          return res;
         },
       };
     },
   };
+}
+
+/** Throws unless a resume HEAD answer lets tus-js-client go on safely. */
+function checkResume(res: HttpResponse, item: QueueItem<BlobLike>): void {
+  const status = res.getStatus();
+  if ((status >= 200 && status < 300) || status === 423) return;
+  const gone = status === 404 || status === 410;
+  if (gone && item.restarts === 0) return;
+  const code = gone ? 'upload-gone' : codeForStatus(status);
+  throw new UploadError(code, `Server answered ${status} when resuming`, {
+    status,
+    retryAfterSec: parseRetryAfter(res.getHeader('Retry-After'), Date.now()),
+  });
 }
 
 /** The tus metadata sent for an item: name and type, plus its tags. */
@@ -113,7 +138,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
           metadata: tusMetadata(item),
           fingerprint: async () => `tender-${item.id}`,
           storeFingerprintForResuming: false,
-          httpStack: countingStack(options.httpStack, (bytes) => ctx.onSent(bytes)),
+          httpStack: guardedStack(options.httpStack, item, (bytes) => ctx.onSent(bytes)),
           onUploadUrlAvailable: () => {
             const url = upload.url;
             if (!url) return;

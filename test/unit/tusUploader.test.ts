@@ -90,6 +90,34 @@ describe('tus uploader over a scripted server', () => {
     expect(urls).toEqual([[URL2, true]]);
   });
 
+  it.each([401, 403, 429, 500, 503])(
+    'a %i on the resume HEAD keeps the upload instead of starting over',
+    async (status) => {
+      const stack = new ScriptedHttpStack([
+        { method: 'HEAD', url: URL1, status, headers: { 'Retry-After': '7' } },
+      ]);
+      const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+      const { c, urls } = ctx();
+      const error = await uploader
+        .upload(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 8 * KB }), c)
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(UploadError);
+      expect(error.status).toBe(status);
+      expect(stack.sent.map((s) => s.method)).toEqual(['HEAD']);
+      expect(urls).toEqual([]);
+    },
+  );
+
+  it('starts from zero only once: a second lost upload is an error', async () => {
+    const stack = new ScriptedHttpStack([{ method: 'HEAD', url: URL1, status: 404 }]);
+    const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
+    const error = await uploader
+      .upload(item(2 * KB, { uploadUrl: URL1, restarts: 1 }), ctx().c)
+      .catch((e) => e);
+    expect(error.code).toBe('upload-gone');
+    expect(stack.sent.map((s) => s.method)).toEqual(['HEAD']);
+  });
+
   const failures: [string, Exchange, string, number | null][] = [
     ['network failure', { method: 'PATCH', networkError: new TypeError('Failed to fetch') }, 'offline', null],
     ['stall', { method: 'PATCH', networkError: new UploadError('stalled', 'No answer') }, 'stalled', null],

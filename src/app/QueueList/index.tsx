@@ -101,6 +101,12 @@ function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
         {wasted > 0 && <> · wasted {formatBytes(wasted)}</>} · waited{' '}
         {formatDuration(waitedMs(item, Date.now()))}
       </div>
+      {item.restarts > 0 && (
+        <div class="note">
+          Sent again from the start{item.restarts > 1 ? ` (${item.restarts} times)` : ''}: the server had lost
+          the partial upload.
+        </div>
+      )}
       <RowControls item={item} />
     </li>
   );
