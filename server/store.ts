@@ -32,9 +32,12 @@ export type DurableStoreOptions = {
 /** Live progress of an upload: acknowledged bytes and bytes on disk including a PATCH in flight. */
 export type Progress = { offset: number; length: number; received: number };
 
-// Acknowledge (fsync + record) a long PATCH in steps, so a crash or a cut link loses at most this much.
-const CHECKPOINT_BYTES = 8 * 1024 * 1024;
+// Acknowledge (fsync + record) a long PATCH in steps, so a crash loses at most this much: 2 s on a
+// satellite link, 64 MiB (well under a second) on the LAN.
+const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 2_000;
+// Chunks already waiting in the stream are written together, up to this much per system call.
+const BATCH_BYTES = 1024 * 1024;
 
 class StorageError extends Error {}
 
@@ -237,12 +240,22 @@ export class DurableStore extends DataStore {
     this.inflight.set(id, inflight);
     try {
       try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          await writeAll(handle, chunk, pos);
-          pos += chunk.length;
+        for await (const first of stream as AsyncIterable<Buffer>) {
+          const batch = [first];
+          let size = first.length;
+          while (size < BATCH_BYTES) {
+            const more = stream.read() as Buffer | null;
+            if (!more) break;
+            batch.push(more);
+            size += more.length;
+          }
+          await writeAll(handle, batch, pos);
+          pos += size;
           inflight.received = pos;
-          chunkHash?.update(chunk);
-          running?.hash.update(chunk);
+          for (const chunk of batch) {
+            chunkHash?.update(chunk);
+            running?.hash.update(chunk);
+          }
           const due = pos - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && pos < partial.size) {
             await sync(handle);
@@ -322,16 +335,33 @@ export class DurableStore extends DataStore {
   }
 }
 
-async function writeAll(handle: fs.promises.FileHandle, chunk: Buffer, position: number): Promise<void> {
-  let done = 0;
+async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[], position: number): Promise<void> {
   try {
-    while (done < chunk.length) {
-      const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
-      done += bytesWritten;
+    let pending = buffers;
+    let at = position;
+    while (pending.length) {
+      const { bytesWritten } = await handle.writev(pending, at);
+      at += bytesWritten;
+      pending = dropWritten(pending, bytesWritten);
     }
   } catch (error) {
     throw new StorageError('write failed', { cause: error });
   }
+}
+
+// After a short write, what is left of `buffers`.
+function dropWritten(buffers: Buffer[], written: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = written;
+  for (const b of buffers) {
+    if (skip >= b.length) {
+      skip -= b.length;
+      continue;
+    }
+    rest.push(skip ? b.subarray(skip) : b);
+    skip = 0;
+  }
+  return rest;
 }
 
 async function sync(handle: fs.promises.FileHandle): Promise<void> {
