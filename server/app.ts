@@ -125,7 +125,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     }
     if (api) {
       const who = auth.admin(req);
-      if (!who.ok) return unauthorized(res, 'error' in who ? who.error : 'unauthorized');
+      if (!who.ok) return unauthorized(res, who.error);
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
         dataDir: config.dataDir,
         devices,

@@ -4,8 +4,11 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { bearerToken, sameSecret } from './tokens.ts';
 
+/** Why a request was refused, as told to the client. */
+export type Refusal = { ok: false; error: string };
+
 /** The device a request authenticated as, or why it was refused. */
-export type DeviceCheck = { ok: true; device: Device } | { ok: false; error: string };
+export type DeviceCheck = { ok: true; device: Device } | Refusal;
 
 /** Checks bearer tokens: the admin's, and devices' (read from the database on every request). */
 export class Auth {
@@ -34,7 +37,7 @@ export class Auth {
   }
 
   /** True for the admin token; failures are counted and logged. */
-  admin(req: http.IncomingMessage): DeviceCheck | { ok: true } {
+  admin(req: http.IncomingMessage): { ok: true } | Refusal {
     const token = bearerToken(req.headers.authorization);
     if (!token)
       return this.fail(req, 'admin', 'missing', 'the admin token is required (Authorization: Bearer …)');
@@ -42,7 +45,7 @@ export class Auth {
     return { ok: true };
   }
 
-  private fail(req: http.IncomingMessage, kind: string, reason: string, error: string): DeviceCheck {
+  private fail(req: http.IncomingMessage, kind: string, reason: string, error: string): Refusal {
     this.metrics.authFailures++;
     this.log('warn', 'auth failed', {
       kind,

@@ -35,9 +35,11 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 export class Devices {
   private readonly db: Database.Database;
   private readonly lastSeenWritten = new Map<string, number>();
+  private readonly byHash: Database.Statement<[Buffer], Row>;
 
   constructor(db: Database.Database) {
     this.db = db;
+    this.byHash = db.prepare('SELECT * FROM devices WHERE token_hash = ?');
   }
 
   /** Creates a device and returns its token, which is not stored anywhere in clear. */
@@ -73,7 +75,7 @@ export class Devices {
   /** Looks a token up by its hash; read from the database each time so a revocation applies at once. */
   authenticate(token: string): DeviceAuth {
     const hash = hashToken(token);
-    const row = this.db.prepare<[Buffer], Row>('SELECT * FROM devices WHERE token_hash = ?').get(hash);
+    const row = this.byHash.get(hash);
     // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
     if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
     if (row.revoked_at) return { ok: false, reason: 'revoked' };

@@ -129,6 +129,7 @@ export async function startServer(
     async close() {
       await tender.close();
       fs.rmSync(root, { recursive: true, force: true });
+      fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;
