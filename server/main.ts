@@ -3,11 +3,17 @@ import { loadConfig } from './config.ts';
 
 // Entry point: `node build/server/main.js` after `npx tsc -b server`.
 async function main(): Promise<void> {
-  const tender = await createTender(loadConfig());
+  const config = loadConfig();
+  const tender = await createTender(config);
   console.log(`Tender listening on ${tender.url}`);
   const { admin } = tender;
   if (admin.source === 'env') console.log('Admin token: from TENDER_ADMIN_TOKEN');
   else console.log(`Admin token: ${admin.token}  (${admin.created ? 'new, ' : ''}stored in ${admin.file})`);
+  if (!config.publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(config.host)) {
+    console.log(
+      'Set TENDER_PUBLIC_URL to the address devices use, or enrolment links will point at localhost.',
+    );
+  }
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // once: a second Ctrl-C falls through to Node's default handler and exits at once.
     process.once(signal, () => {

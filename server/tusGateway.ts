@@ -112,7 +112,12 @@ export class TusGateway {
       });
     }
     // Make sure a record exists before a HEAD reports the upload finished.
-    if (method === 'HEAD' && id) await uploads.reconcile(id);
+    if (method === 'HEAD' && id) {
+      await uploads.reconcile(id).catch((error: unknown) => {
+        // A file that fails verification is discarded; tus then answers 404 and the client restarts.
+        this.opts.log('error', 'could not finish upload', { id, error: describe(error) });
+      });
+    }
     await uploads.handle(req, res, { deviceId, checksum, create });
   }
 
@@ -186,4 +191,10 @@ function fail(
     ...headers,
   });
   res.end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function describe(error: unknown): string {
+  if (error && typeof error === 'object' && 'body' in error)
+    return String((error as { body: unknown }).body).trim();
+  return String(error);
 }
