@@ -115,7 +115,7 @@ export class TusGateway {
     if (method === 'HEAD' && id) {
       await uploads.reconcile(id).catch((error: unknown) => {
         // A file that fails verification is discarded; tus then answers 404 and the client restarts.
-        this.opts.log('error', 'could not finish upload', { id, error: describe(error) });
+        this.opts.log('error', 'could not finish upload', { id, error: errorText(error) });
       });
     }
     await uploads.handle(req, res, { deviceId, checksum, create });
@@ -193,7 +193,7 @@ function fail(
   res.end(res.req.method === 'HEAD' ? undefined : body);
 }
 
-function describe(error: unknown): string {
+function errorText(error: unknown): string {
   if (error && typeof error === 'object' && 'body' in error)
     return String((error as { body: unknown }).body).trim();
   return String(error);
