@@ -175,16 +175,17 @@ export class Uploads {
     const receivedAt = new Date().toISOString();
     const fileName = metadata.filename ?? metadata.name ?? original.name;
     let target = recordPath({ id, fileName, deviceName: this.deviceName(deviceId), receivedAt });
-    const source = original.path && path.join(this.opts.dataDir, original.path);
+    // Records from before the filed layout kept their bytes at files/<id>.
+    const originalPath = original.path ?? path.posix.join('files', original.id);
+    const source = path.join(this.opts.dataDir, originalPath);
     try {
-      if (!source) throw new Error('original has no stored file');
       await fs.promises.mkdir(path.dirname(path.join(this.opts.dataDir, target)), { recursive: true });
       await fs.promises.link(source, path.join(this.opts.dataDir, target));
       await syncDir(path.dirname(path.join(this.opts.dataDir, target)));
     } catch (error) {
       // The record still points at the bytes; only the operator's browsing copy is missing.
       this.opts.log('error', 'could not link duplicate', { id, original: original.id, error: String(error) });
-      target = original.path ?? target;
+      target = originalPath;
     }
     const record: UploadRecord = {
       id,
