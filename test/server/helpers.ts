@@ -7,13 +7,20 @@ import { createTender, type Tender, type TenderOptions } from '../../server/app.
 import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
 
+/** The header every tus request but OPTIONS carries. */
 export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
+/** The Content-Type of a tus PATCH body. */
 export const OCTETS = 'application/offset+octet-stream';
+/** The admin token every test server is started with. */
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
+/** Headers that authenticate as the operator. */
 export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` } as const;
 
+/** SHA-256 of a buffer, hex. */
 export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+/** Base64 of a UTF-8 string. */
 export const b64 = (s: string) => Buffer.from(s).toString('base64');
+/** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
