@@ -24,6 +24,10 @@ test('a link cut mid-upload resumes from the server offset without resending wha
       return stored && stored.bytesConfirmed >= DEFAULT_CHUNK_SIZE ? stored.bytesConfirmed : 0;
     });
     const t0 = Date.now();
+    // Slow the link to a crawl first, so the cut lands mid-file however loaded the machine is;
+    // then the satellite drops (connections die) and the device goes offline.
+    link.setUplink(1000);
+    link.down();
     await context.setOffline(true);
     expect(confirmed).toBeLessThan(file.length);
     await expect(item.locator('.status')).toHaveText('Waiting');
@@ -32,6 +36,8 @@ test('a link cut mid-upload resumes from the server offset without resending wha
     const receivedWhileCut = await server.metric('tender_bytes_received_total');
     expect(receivedWhileCut).toBeLessThan(file.length);
 
+    link.setUplink(2_000_000);
+    link.up();
     await context.setOffline(false);
     const t1 = Date.now();
     await expect(item.locator('.status')).toHaveText('Uploading', { timeout: 60_000 });

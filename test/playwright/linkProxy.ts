@@ -5,6 +5,9 @@ export interface LinkProxy {
   url: string;
   /** Bytes per second from browser to server; 0 means unlimited. */
   setUplink(bytesPerSec: number): void;
+  /** The link goes down: open connections drop and new ones are refused until `up()`. */
+  down(): void;
+  up(): void;
   close(): Promise<void>;
 }
 
@@ -15,7 +18,13 @@ export async function startLinkProxy(target: string, uplinkBytesPerSec: number):
   const sockets = new Set<Socket>();
   const tickMs = 20;
 
+  let isDown = false;
+
   const server: Server = createServer((client) => {
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(Number(port), hostname);
     sockets.add(client).add(upstream);
     const queue: Buffer[] = [];
@@ -59,6 +68,13 @@ export async function startLinkProxy(target: string, uplinkBytesPerSec: number):
     url: `http://127.0.0.1:${address.port}`,
     setUplink: (bytesPerSec) => {
       rate = bytesPerSec;
+    },
+    down: () => {
+      isDown = true;
+      for (const s of sockets) s.destroy();
+    },
+    up: () => {
+      isDown = false;
     },
     close: async () => {
       for (const s of sockets) s.destroy();

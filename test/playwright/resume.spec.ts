@@ -35,32 +35,57 @@ test('a critical document added during a large video goes ashore first', async (
   }
 });
 
+/**
+ * Starts uploading `file` through a 2 MB/s link, cuts the link once the server confirmed a chunk,
+ * queues `fault` for the resume, restores the link at full speed and waits for the upload to end.
+ */
+async function resumeThroughFault(
+  { context, page, server }: Pick<Parameters<Parameters<typeof test>[2]>[0], 'context' | 'page' | 'server'>,
+  name: string,
+  file: Buffer,
+  fault: { method: string; status: number; count: number },
+) {
+  const link = await startLinkProxy(server.url, 2_000_000);
+  try {
+    await openApp(page, server, link.url);
+    await page.getByLabel('Add files').setInputFiles({ name, mimeType: 'video/mp4', buffer: file });
+    await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed >= DEFAULT_CHUNK_SIZE));
+    // Slow the link to a crawl first, so the cut lands mid-file however loaded the machine is;
+    // then the satellite drops (connections die) and the device goes offline.
+    link.setUplink(1000);
+    link.down();
+    await context.setOffline(true);
+    const item = row(page, name);
+    await expect(item.locator('.status')).toHaveText('Waiting');
+    await server.fault(fault);
+    link.setUplink(0);
+    link.up();
+    await context.setOffline(false);
+    await expect(item.locator('.status')).toHaveText('Uploaded', { timeout: 40_000 });
+    const [upload] = await server.uploads();
+    expect(upload).toMatchObject({ size: file.length, sha256: sha256(file) });
+    return item;
+  } finally {
+    await link.close();
+  }
+}
+
 test('when the server lost a partial upload, it is sent again from the start once, and the row says so', async ({
   context,
   page,
   server,
 }) => {
-  const link = await startLinkProxy(server.url, 2_000_000);
-  try {
-    await openApp(page, server, link.url);
-    const file = makeFile(8 * 1024 * 1024, 41);
-    await page
-      .getByLabel('Add files')
-      .setInputFiles({ name: 'bilge.mov', mimeType: 'video/quicktime', buffer: file });
-    await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed >= DEFAULT_CHUNK_SIZE));
-    await context.setOffline(true);
-    const item = row(page, 'bilge.mov');
-    await expect(item.locator('.status')).toHaveText('Waiting');
-    await server.fault({ method: 'HEAD', status: 404, count: 1 });
-    await link.setUplink(0);
-    await context.setOffline(false);
-    await expect(item.locator('.status')).toHaveText('Uploaded');
-    await expect(item.locator('.note')).toContainText('Sent again from the start');
-    const [upload] = await server.uploads();
-    expect(upload).toMatchObject({ size: file.length, sha256: sha256(file) });
-  } finally {
-    await link.close();
-  }
+  const item = await resumeThroughFault(
+    { context, page, server },
+    'bilge.mov',
+    makeFile(8 * 1024 * 1024, 41),
+    {
+      method: 'HEAD',
+      status: 404,
+      count: 1,
+    },
+  );
+  await expect(item.locator('.note')).toContainText('Sent again from the start');
 });
 
 test('a 503 while resuming does not throw away what the server already holds', async ({
@@ -68,28 +93,14 @@ test('a 503 while resuming does not throw away what the server already holds', a
   page,
   server,
 }) => {
-  const link = await startLinkProxy(server.url, 2_000_000);
-  try {
-    await openApp(page, server, link.url);
-    const file = makeFile(8 * 1024 * 1024, 51);
-    await page
-      .getByLabel('Add files')
-      .setInputFiles({ name: 'radar.mp4', mimeType: 'video/mp4', buffer: file });
-    await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed >= DEFAULT_CHUNK_SIZE));
-    await context.setOffline(true);
-    const item = row(page, 'radar.mp4');
-    await expect(item.locator('.status')).toHaveText('Waiting');
-    await server.fault({ method: 'HEAD', status: 503, count: 1 });
-    await link.setUplink(0);
-    await context.setOffline(false);
-    await expect(item.locator('.status')).toHaveText('Uploaded', { timeout: 40_000 });
-    await expect(item.locator('.note')).toHaveCount(0);
-    expect(await server.metric('tender_bytes_received_total')).toBeLessThanOrEqual(
-      file.length + DEFAULT_CHUNK_SIZE,
-    );
-    const [upload] = await server.uploads();
-    expect(upload?.sha256).toBe(sha256(file));
-  } finally {
-    await link.close();
-  }
+  const file = makeFile(8 * 1024 * 1024, 51);
+  const item = await resumeThroughFault({ context, page, server }, 'radar.mp4', file, {
+    method: 'HEAD',
+    status: 503,
+    count: 1,
+  });
+  await expect(item.locator('.note')).toHaveCount(0);
+  expect(await server.metric('tender_bytes_received_total')).toBeLessThanOrEqual(
+    file.length + DEFAULT_CHUNK_SIZE,
+  );
 });
