@@ -1,0 +1,210 @@
+// Benchmarks of Tender's server and client against baselines measured in the same run.
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [--quick] [--one-device]]
+// Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { killAll } from './lib/servers.mjs';
+import { MiB } from './lib/stats.mjs';
+
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite'];
+// A stuck run must not hang a machine: everything is stopped after this long.
+const WATCHDOG_MS = 15 * 60 * 1000;
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const oneDevice = args.includes('--one-device');
+const unknown = args.filter((a) => !a.startsWith('--') && !PARTS.includes(a));
+if (unknown.length) {
+  console.error(`Unknown part(s): ${unknown.join(', ')}; choose from ${PARTS.join(', ')}`);
+  process.exit(2);
+}
+const chosen = PARTS.filter((p) => args.includes(p));
+const parts = chosen.length ? chosen : PARTS;
+
+const settings = quick
+  ? {
+      throughput: { sizeBytes: 64 * MiB, chunkBytes: 8 * MiB, runs: 2, warmupBytes: 16 * MiB },
+      memory: { uploads: 10, sizeBytes: 4 * MiB, chunkBytes: MiB, oneDevice },
+      hashing: { sizeBytes: 32 * MiB, runs: 2 },
+      satellite: {
+        sizeBytes: 2 * MiB,
+        chunkBytes: 256 * 1024,
+        uplinkBitsPerSec: 2_000_000,
+        delayMs: 300,
+        timeLimitMs: 60_000,
+      },
+    }
+  : {
+      throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
+      memory: { uploads: 50, sizeBytes: 16 * MiB, chunkBytes: MiB, oneDevice },
+      hashing: { sizeBytes: 256 * MiB, runs: 3 },
+      satellite: {
+        sizeBytes: 20 * MiB,
+        chunkBytes: 2 * MiB,
+        uplinkBitsPerSec: 2_000_000,
+        delayMs: 300,
+        timeLimitMs: 240_000,
+      },
+    };
+
+const watchdog = setTimeout(() => {
+  console.error(`Benchmark still running after ${WATCHDOG_MS / 60000} min; stopping.`);
+  process.exit(1);
+}, WATCHDOG_MS);
+watchdog.unref();
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
+
+const results = {
+  startedAt: new Date().toISOString(),
+  quick,
+  machine: {
+    node: process.version,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    platform: os.platform(),
+  },
+};
+// Other work on the machine skews every absolute number; the ratios are what to compare.
+const load = () => Math.round(os.loadavg()[0] * 100) / 100;
+const started = performance.now();
+for (const part of parts) {
+  console.error(`\n▶ ${part}`);
+  const t = performance.now();
+  const module = await import(`./${part}.mjs`);
+  const measure = {
+    throughput: module.measureThroughput,
+    memory: module.measureMemory,
+    hashing: module.measureHashing,
+    satellite: module.measureSatellite,
+  }[part];
+  const loadBefore = load();
+  results[part] = await measure(settings[part]);
+  results[part].loadAverage = { before: loadBefore, after: load() };
+  results[part].elapsedSeconds = Math.round((performance.now() - t) / 100) / 10;
+  print(part, results[part]);
+}
+results.elapsedSeconds = Math.round((performance.now() - started) / 100) / 10;
+
+const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'latest.json');
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, `${formatJson(results)}\n`);
+const loads = parts.map(
+  (part) => `${part} ${results[part].loadAverage.before}→${results[part].loadAverage.after}`,
+);
+console.log(`\n1-min load average (${results.machine.cpus} CPUs): ${loads.join(', ')}`);
+console.log(`Total ${results.elapsedSeconds} s. Results: ${path.relative(process.cwd(), out)}`);
+
+function print(part, r) {
+  const x = (ratio) => `${ratio.toFixed(2)}×`;
+  const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
+  const pct = (fraction) => `${(fraction * 100).toFixed(1)}%`;
+  if (part === 'throughput') {
+    const row = (label, m) => [
+      label,
+      m.medianMiBps,
+      m.bestMiBps,
+      x(m.ratioMedianToBaseline),
+      m.runsMiBps.join(' / '),
+    ];
+    table(
+      `1. Server throughput: one ${r.sizeBytes / MiB} MiB upload in ${r.chunkBytes / MiB} MiB PATCHes over loopback (median of ${r.runs} alternating runs after a warm-up; sha256 verified)`,
+      ['server', 'median MiB/s', 'best MiB/s', '/ baseline', 'runs MiB/s'],
+      [
+        row('baseline: @tus/server + file-store', r.baseline),
+        row('  (baseline + fdatasync per PATCH)', r.baselineFsync),
+        row('  (Tender without Upload-Checksum)', r.tenderNoChunkChecksum),
+        row('Tender: auth, checksums, fsync', r.tender),
+      ],
+    );
+    console.log(`  Tender / baseline: ${x(r.ratioMedian)} (median), ${x(r.ratioBest)} (best against best)`);
+  } else if (part === 'memory') {
+    const row = (label, m) => [
+      label,
+      mib(m.idleRss),
+      mib(m.peakRss),
+      mib(m.afterRss),
+      x(m.ratioPeakToIdle),
+      `${m.aggregateMiBps}`,
+    ];
+    table(
+      `2. Server RSS: ${r.uploads} concurrent uploads of ${r.sizeBytes / MiB} MiB in ${r.chunkBytes / MiB} MiB PATCHes, ${r.devices === 1 ? 'one device (limits raised)' : `${r.devices} devices (default limits)`}`,
+      ['server', 'idle', 'peak', 'after 2 s', 'peak/idle', 'MiB/s total'],
+      [
+        row('baseline: @tus/server + file-store', r.baseline),
+        row('Tender', r.tender),
+        [
+          'Tender / baseline',
+          x(r.tender.idleRss / r.baseline.idleRss),
+          x(r.ratioPeakTenderToBaseline),
+          x(r.tender.afterRss / r.baseline.afterRss),
+          '',
+          '',
+        ],
+      ],
+    );
+    console.log(`  growth under load (peak − idle), Tender / baseline: ${x(r.ratioGrowthTenderToBaseline)}`);
+  } else if (part === 'hashing') {
+    table(
+      `3. Device hashing: SHA-256 of a ${r.sizeBytes / MiB} MiB Blob (median of ${r.runs})`,
+      ['hasher', 'MB/s', 'hashWasm / this'],
+      [
+        ['baseline: node:crypto on the Buffer', r.nodeCryptoBuffer.medianMBps, x(r.ratioHashWasmToNode)],
+        [
+          'node:crypto over 4 MiB Blob slices',
+          r.nodeCryptoBlobSlices.medianMBps,
+          x(r.ratioHashWasmToNodeOverBlob),
+        ],
+        ['hashBlob (hash-wasm, 4 MiB slices)', r.hashWasmBlob.medianMBps, x(1)],
+      ],
+    );
+  } else if (part === 'satellite') {
+    const row = (label, m) => [
+      label,
+      `${m.seconds}`,
+      mib(m.wireUpBytes),
+      m.wireToFile.toFixed(3),
+      pct(m.linkUtilisation),
+      pct(m.goodput),
+      `${m.requests}`,
+    ];
+    table(
+      `4. Satellite link: ${r.sizeBytes / MiB} MiB to Tender over ${r.uplinkBitsPerSec / 1e6} Mbit/s up, +${r.delayMsEachWay} ms each way, cut once at ${pct(r.dropAtFraction)} (ideal ${r.idealSeconds} s)`,
+      ['client', 'seconds', 'wire up', 'wire/file', 'link busy', 'goodput', 'requests'],
+      [
+        row('baseline: one whole-file PATCH', r.wholeFilePatch),
+        row(`tus ${r.chunkBytes / MiB} MiB chunks + checksums`, r.tusChunks),
+        ['chunks / whole file', x(r.ratioSecondsChunksToWhole), x(r.ratioWireChunksToWhole), '', '', '', ''],
+      ],
+    );
+  }
+}
+
+function table(title, header, rows) {
+  const cells = [header, ...rows].map((row) => row.map(String));
+  const widths = header.map((_, i) => Math.max(...cells.map((row) => row[i].length)));
+  const line = (row) =>
+    `  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('   ')}`;
+  console.log(`\n${title}`);
+  console.log(line(cells[0]));
+  console.log(`  ${widths.map((w) => '─'.repeat(w)).join('   ')}`);
+  for (const row of cells.slice(1)) console.log(line(row));
+}
+
+// JSON laid out as the repository's formatter (biome) lays it out, so `biome check .` stays clean
+// after a run: arrays of plain values on one line when they fit.
+function formatJson(value) {
+  return JSON.stringify(value, null, 2).replace(
+    /^( *)(.*)\[\n((?:\s*[^\s[\]{}][^\n]*\n)+?)\s*\]/gm,
+    (whole, indent, head, items) => {
+      const line = `${indent}${head}[${items
+        .trim()
+        .split(/,\n\s*/)
+        .join(', ')}]`;
+      return line.length <= 110 ? line : whole;
+    },
+  );
+}
