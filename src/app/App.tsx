@@ -39,7 +39,7 @@ export function App() {
       <DeviceBanner device={device} />
       <AddFiles />
       <QueueToolbar items={queue.items} />
-      <QueueList items={queue.items} loaded={queue.loaded} online={online} />
+      <QueueList items={queue.items} live={queue.live} loaded={queue.loaded} online={online} />
     </main>
   );
 }

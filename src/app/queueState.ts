@@ -18,12 +18,14 @@ const store = new IdbQueueStore();
 /** What the page shows: the queue as stored in IndexedDB, kept fresh by the worker's messages. */
 export interface QueueState {
   items: QueueItemView[];
+  /** Bytes the server has received of running items, ahead of their confirmed offsets. */
+  live: Record<string, number>;
   running: boolean;
   loaded: boolean;
 }
 
 type Listener = (state: QueueState) => void;
-let state: QueueState = { items: [], running: false, loaded: false };
+let state: QueueState = { items: [], live: {}, running: false, loaded: false };
 const listeners = new Set<Listener>();
 
 function publish(next: QueueState): void {
@@ -265,7 +267,11 @@ function start(): void {
   onWorkerMessage((message) => {
     if (message.type === 'item-changed') {
       const others = state.items.filter((i) => i.id !== message.item.id);
-      publish({ ...state, items: sortForDisplay([...others, message.item]) });
+      const { [message.item.id]: _done, ...live } = state.live;
+      const keep = message.item.status === 'uploading' ? state.live : live;
+      publish({ ...state, live: keep, items: sortForDisplay([...others, message.item]) });
+    } else if (message.type === 'item-progress') {
+      publish({ ...state, live: { ...state.live, [message.id]: message.bytesOnServer } });
     } else if (message.type === 'run-state') {
       publish({ ...state, running: message.running });
       if (!message.running) void reloadQueue();

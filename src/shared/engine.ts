@@ -21,6 +21,8 @@ export interface UploadContext {
   onOffset(bytesConfirmed: number): Promise<void>;
   /** A request body of this many bytes was handed to the network. */
   onSent(bytes: number): void;
+  /** Live count of bytes the server has received, including a chunk still in flight (not persisted). */
+  onProgress(bytesOnServer: number): void;
   /** The server gave this upload a URL; `restarted` when an earlier URL was lost and it began again. */
   onUploadUrl(url: string, restarted: boolean): Promise<void>;
 }
@@ -54,6 +56,8 @@ export interface DrainOptions<B extends BlobLike> {
   budgetMs?: number;
   /** Called after each persisted change of an item. */
   onChange?: (item: QueueItem<B>) => void;
+  /** Live progress of the running item, between confirmed offsets; for display only. */
+  onProgress?: (id: string, bytesOnServer: number) => void;
   /** Where the run registers each attempt so that it can be stopped from outside. */
   interrupts?: InterruptRegistry;
   policy?: RetryPolicy;
@@ -159,6 +163,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
         onSent: (bytes) => {
           sent += bytes;
         },
+        onProgress: (bytes) => opts.onProgress?.(next.id, bytes),
         onOffset: async (bytesConfirmed) => {
           const latest = await store.get(next.id);
           await save(next.id, { bytesConfirmed, bytesSent: (latest?.bytesSent ?? 0) + sent - sentSaved });

@@ -10,6 +10,8 @@ export const RUNNER_LOCK = 'tender-runner';
 /** Messages from the worker to every open page. */
 export type WorkerMessage =
   | { type: 'item-changed'; item: QueueItemView }
+  /** Bytes the server has received of a running item, between confirmed offsets. */
+  | { type: 'item-progress'; id: string; bytesOnServer: number }
   | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }
   | { type: 'auth-changed' };
 

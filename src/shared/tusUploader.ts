@@ -145,6 +145,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
             const restarted = item.uploadUrl !== null && url !== item.uploadUrl;
             pending = pending.then(() => ctx.onUploadUrl(url, restarted));
           },
+          onProgress: (bytesSent) => ctx.onProgress(bytesSent),
           onChunkComplete: (_chunk, bytesAccepted, bytesTotal) => {
             pending = pending.then(() => ctx.onOffset(bytesAccepted));
             if (bytesAccepted < bytesTotal && ctx.shouldYield()) {

@@ -9,6 +9,13 @@ export interface FetchHttpStackOptions {
   minBytesPerSec: number;
   /** Send `Upload-Checksum: sha256 …` with every PATCH body so the server can refuse a damaged chunk. */
   checksum?: boolean;
+  /**
+   * Where to read how many bytes of an upload have reached the server while a PATCH is in flight
+   * (the upload URL in, the progress URL out). Without it a PATCH is only judged by its total time.
+   */
+  progressUrl?: (uploadUrl: string) => string | null;
+  /** How often to read that progress; default 3 s. */
+  progressIntervalMs?: number;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
 }
@@ -71,8 +78,59 @@ class FetchHttpRequest implements HttpRequest {
     return this.#headers[header];
   }
 
-  // fetch reports no upload progress; offsets come from the server's answer to each chunk.
-  setProgressHandler(_handler: (bytesSent: number) => void): void {}
+  #onProgress: ((bytesSent: number) => void) | null = null;
+
+  // fetch reports no upload progress, and bytes handed to the socket are not bytes delivered
+  // (socket buffers hide ~15 s of a satellite link); progress comes from the server instead.
+  setProgressHandler(handler: (bytesSent: number) => void): void {
+    this.#onProgress = handler;
+  }
+
+  /**
+   * While a PATCH is in flight, reads the server's count of received bytes: reports it as progress,
+   * and declares a stall when it has not moved for stallMs, long before the whole-body limit.
+   */
+  #watchProgress(doFetch: typeof fetch): () => void {
+    const progressUrl = this.#options.progressUrl?.(this.#url);
+    const startOffset = Number(this.#headers['Upload-Offset'] ?? Number.NaN);
+    if (this.#method !== 'PATCH' || !progressUrl || Number.isNaN(startOffset)) return () => {};
+    const every = this.#options.progressIntervalMs ?? 3000;
+    const auth = this.#headers.Authorization;
+    let best = startOffset;
+    let movedAt = Date.now();
+    let busy = false;
+    const timer = setInterval(async () => {
+      if (!busy) {
+        busy = true;
+        try {
+          const res = await doFetch(progressUrl, {
+            headers: auth ? { Authorization: auth } : {},
+            cache: 'no-store',
+            signal: AbortSignal.timeout(every * 2),
+          });
+          const body = res.ok ? ((await res.json()) as { received?: number }) : {};
+          if (typeof body.received === 'number' && body.received > best) {
+            best = body.received;
+            movedAt = Date.now();
+            this.#onProgress?.(best - startOffset);
+          }
+        } catch {
+          // A failed read is no progress; the stall check below decides.
+        } finally {
+          busy = false;
+        }
+      }
+      if (Date.now() - movedAt > this.#options.stallMs) {
+        this.#controller.abort(
+          new UploadError(
+            'stalled',
+            `The server received nothing for ${Math.round(this.#options.stallMs / 1000)} s`,
+          ),
+        );
+      }
+    }, every);
+    return () => clearInterval(timer);
+  }
 
   async send(blob?: Blob | null): Promise<HttpResponse> {
     const size = blob?.size ?? 0;
@@ -90,6 +148,7 @@ class FetchHttpRequest implements HttpRequest {
       );
     }, limitMs);
     const doFetch = this.#options.fetch ?? fetch;
+    const stopWatching = this.#watchProgress(doFetch);
     try {
       const res = await doFetch(this.#url, {
         method: this.#method,
@@ -107,6 +166,7 @@ class FetchHttpRequest implements HttpRequest {
       throw err;
     } finally {
       clearTimeout(timer);
+      stopWatching();
     }
   }
 

@@ -45,6 +45,10 @@ const uploader = createTusUploader({
     stallMs: STALL_TIMEOUT_MS,
     minBytesPerSec: MIN_BYTES_PER_SEC,
     checksum: true,
+    progressUrl: (uploadUrl) => {
+      const id = new URL(uploadUrl).pathname.split('/').pop();
+      return id ? new URL(`/api/progress/${id}`, self.location.origin).href : null;
+    },
   }),
   chunkSize: DEFAULT_CHUNK_SIZE,
   getHeaders: authHeaders,
@@ -163,6 +167,7 @@ export async function runQueue(trigger: string): Promise<void> {
           signal: hard,
           budgetMs,
           interrupts,
+          onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
           onChange: (item) => announce({ type: 'item-changed', item: viewOf(item as never) }),
         });
         const linkSeemsUp = navigator.onLine !== false;

@@ -57,3 +57,33 @@ test('a link cut mid-upload resumes from the server offset without resending wha
     await link.close();
   }
 });
+
+test('a silent link is caught by the server-side progress within seconds, and the upload resumes when it recovers', async ({
+  page,
+  server,
+}) => {
+  const link = await startLinkProxy(server.url, 1_000_000);
+  try {
+    await openApp(page, server, link.url);
+    const file = makeFile(10 * 1024 * 1024, 61);
+    await page
+      .getByLabel('Add files')
+      .setInputFiles({ name: 'stall.mov', mimeType: 'video/quicktime', buffer: file });
+    const item = row(page, 'stall.mov');
+    await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed >= DEFAULT_CHUNK_SIZE));
+    // The satellite goes silent: connections stay open, nothing moves, the browser still says online.
+    link.setUplink(1);
+    const silentAt = Date.now();
+    await expect(item.locator('.status')).toHaveText('Waiting', { timeout: 60_000 });
+    const detectedMs = Date.now() - silentAt;
+    // Judged by the whole-chunk limit alone (20 s + 2 MiB at 16 KiB/s) this would take 148 s.
+    expect(detectedMs).toBeLessThan(45_000);
+    link.setUplink(0);
+    await expect(item.locator('.status')).toHaveText('Uploaded', { timeout: 90_000 });
+    const [upload] = await server.uploads();
+    expect(upload).toMatchObject({ size: file.length, sha256: sha256(file) });
+    test.info().annotations.push({ type: 'stall', description: `stall detected after ${detectedMs} ms` });
+  } finally {
+    await link.close();
+  }
+});

@@ -58,4 +58,32 @@ describe('FetchHttpStack', () => {
     const error = await pending;
     expect(error).not.toBeInstanceOf(UploadError);
   });
+
+  it('reads the server progress during a PATCH, reports it, and calls a stall when it stops moving', async () => {
+    const received = [1000, 3000, 3000];
+    const fakeFetch: typeof fetch = (url, init) => {
+      if (String(url).includes('/api/progress/')) {
+        const value = received.length > 1 ? received.shift() : received[0];
+        return Promise.resolve(Response.json({ offset: 0, length: 10_000, received: value }));
+      }
+      return hangingFetch(url, init);
+    };
+    const stack = new FetchHttpStack({
+      stallMs: 200,
+      minBytesPerSec: 1, // the whole-body limit alone would wait hours
+      fetch: fakeFetch,
+      progressUrl: (u) => u.replace('/files/', '/api/progress/'),
+      progressIntervalMs: 30,
+    });
+    const req = stack.createRequest('PATCH', 'http://x/files/abc');
+    req.setHeader('Upload-Offset', '500');
+    const seen: number[] = [];
+    req.setProgressHandler((n) => seen.push(n));
+    const started = Date.now();
+    const error = await req.send(new Blob([new Uint8Array(10_000)])).catch((e) => e);
+    expect(error).toBeInstanceOf(UploadError);
+    expect(error.code).toBe('stalled');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(seen).toEqual([500, 2500]);
+  });
 });

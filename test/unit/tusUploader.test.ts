@@ -26,6 +26,7 @@ function ctx(overrides: Partial<UploadContext> = {}) {
     signal: new AbortController().signal,
     shouldYield: () => false,
     onSent: () => {},
+    onProgress: () => {},
     onOffset: async (n) => void offsets.push(n),
     onUploadUrl: async (u, r) => void urls.push([u, r]),
     ...overrides,

@@ -72,8 +72,17 @@ function RowControls({ item }: { item: QueueItemView }) {
 }
 
 /** One row of the queue: name, size, progress, status with its reason, counters and controls. */
-function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
+function QueueRow({
+  item,
+  online,
+  live,
+}: {
+  item: QueueItemView;
+  online: boolean;
+  live: number | undefined;
+}) {
   const detail = statusDetail(item, online);
+  const onServer = Math.min(item.size, Math.max(item.bytesConfirmed, live ?? 0));
   const wasted = bytesWasted(item);
   return (
     <li class={`queue-item status-${item.status}`} data-id={item.id} aria-label={item.name}>
@@ -82,7 +91,7 @@ function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
         <span class="size">{formatBytes(item.size)}</span>
       </div>
       <progress
-        value={item.size === 0 ? (item.status === 'uploaded' ? 1 : 0) : item.bytesConfirmed}
+        value={item.size === 0 ? (item.status === 'uploaded' ? 1 : 0) : onServer}
         max={item.size === 0 ? 1 : item.size}
         aria-label={`${item.name} progress`}
       />
@@ -92,7 +101,7 @@ function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
         </span>
         {detail && <span class="detail">{detail}</span>}
         <span class="bytes">
-          {formatBytes(item.bytesConfirmed)} of {formatBytes(item.size)}
+          {formatBytes(onServer)} of {formatBytes(item.size)}
         </span>
       </div>
       <div class="counters">
@@ -113,22 +122,20 @@ function QueueRow({ item, online }: { item: QueueItemView; online: boolean }) {
 }
 
 /** The upload queue, highest priority and oldest first. */
-export function QueueList({
-  items,
-  loaded,
-  online,
-}: {
+export function QueueList(props: {
   items: QueueItemView[];
+  live: Record<string, number>;
   loaded: boolean;
   online: boolean;
 }) {
+  const { items, live, loaded, online } = props;
   return (
     <section aria-labelledby="queue-heading">
       <h2 id="queue-heading">Upload queue</h2>
       {loaded && items.length === 0 && <p class="empty">Nothing queued. Add files to send them ashore.</p>}
       <ul class="queue" aria-label="Upload queue">
         {items.map((item) => (
-          <QueueRow key={item.id} item={item} online={online} />
+          <QueueRow key={item.id} item={item} online={online} live={live[item.id]} />
         ))}
       </ul>
     </section>
