@@ -39,3 +39,14 @@ test('several files at once, including an empty one, all arrive', async ({ page,
     });
   }
 });
+
+test('a photo from the camera button is queued and arrives like any other file', async ({ page, server }) => {
+  await openApp(page, server);
+  const camera = page.getByLabel('Take photo or video');
+  await expect(camera).toHaveAttribute('capture', 'environment');
+  const photo = makeFile(400_000, 12);
+  await camera.setInputFiles({ name: 'IMG_0042.jpg', mimeType: 'image/jpeg', buffer: photo });
+  await expect(row(page, 'IMG_0042.jpg').locator('.status')).toHaveText('Uploaded');
+  const [upload] = await server.uploads();
+  expect(upload).toMatchObject({ name: 'IMG_0042.jpg', type: 'image/jpeg', sha256: sha256(photo) });
+});

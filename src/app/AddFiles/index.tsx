@@ -68,6 +68,17 @@ export function AddFiles() {
         <label class="button" for="add-files-input">
           Add files
         </label>
+        <input
+          id="take-photo-input"
+          type="file"
+          accept="image/*,video/*"
+          capture="environment"
+          onChange={onChange}
+          disabled={!!checking || !!pending}
+        />
+        <label class="button secondary" for="take-photo-input">
+          Take photo or video
+        </label>
         <label>
           Priority{' '}
           <select
