@@ -23,6 +23,16 @@ export default defineConfig({
         display: 'standalone',
         background_color: '#f4f7f9',
         theme_color: '#0b3954',
+        share_target: {
+          action: '/share',
+          method: 'POST',
+          enctype: 'multipart/form-data',
+          params: {
+            title: 'title',
+            text: 'text',
+            files: [{ name: 'files', accept: ['image/*', 'video/*', 'application/pdf', '*/*'] }],
+          },
+        },
         icons: [
           { src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' },
           { src: '/icons/icon-512.png', sizes: '512x512', type: 'image/png' },

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-const BUDGET = { page: 30_000, worker: 35_000 };
+// The worker carries tus-js-client, Workbox and a WebAssembly SHA-256 (for files shared into the app).
+const BUDGET = { page: 30_000, worker: 40_000 };
 const gz = (file) => gzipSync(readFileSync(file)).length;
 const assets = readdirSync('dist/assets').filter((f) => f.endsWith('.js') || f.endsWith('.css'));
 const page = assets.reduce((sum, f) => sum + gz(join('dist/assets', f)), 0);

@@ -8,12 +8,25 @@ import { useQueue } from './queueState.ts';
 import { registerWorker } from './swBridge.ts';
 import { UpdateBanner } from './UpdateBanner/index.tsx';
 
+/** The message for files that arrived through the share sheet, once; tidies the address bar. */
+function takeShareNotice(): string | null {
+  const params = new URLSearchParams(window.location.search);
+  const shared = params.get('shared');
+  const failed = params.get('share-failed');
+  if (shared === null && failed === null) return null;
+  window.history.replaceState(null, '', '/');
+  if (failed) return 'The shared files could not be stored on this device. Try adding them with Add files.';
+  const n = Number(shared);
+  return `${n} shared file${n === 1 ? '' : 's'} added to the queue.`;
+}
+
 /** The whole page: add files, watch them go ashore. */
 export function App() {
   const queue = useQueue();
   const device = useDevice();
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
+  const [shareNotice] = useState(takeShareNotice);
 
   useEffect(() => {
     registerWorker((apply) => setApplyUpdate(() => apply));
@@ -37,6 +50,7 @@ export function App() {
       </header>
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <DeviceBanner device={device} />
+      {shareNotice && <p role="status">{shareNotice}</p>}
       <AddFiles />
       <QueueToolbar items={queue.items} />
       <QueueList items={queue.items} live={queue.live} loaded={queue.loaded} online={online} />

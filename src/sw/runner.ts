@@ -19,6 +19,9 @@ declare const self: ServiceWorkerGlobalScope;
 
 const store = new IdbQueueStore();
 
+/** The queue as the worker sees it, for other handlers (e.g. the share target). */
+export const queueStore = store;
+
 const clock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal?: SignalLike) =>

@@ -2,7 +2,16 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { isPageMessage, SYNC_TAG } from '../shared/messages.ts';
-import { forgetBackoff, hasPendingWork, interrupt, requestSync, runQueue, terminate } from './runner.ts';
+import {
+  forgetBackoff,
+  hasPendingWork,
+  interrupt,
+  queueStore,
+  requestSync,
+  runQueue,
+  terminate,
+} from './runner.ts';
+import { receiveShare, SHARE_PATH } from './shareTarget.ts';
 
 declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: Array<{ url: string; revision: string | null }>;
@@ -15,6 +24,16 @@ registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
     denylist: [/^\/files\//, /^\/api\//, /^\/healthz/, /^\/metrics/],
   }),
+);
+
+registerRoute(
+  ({ url, request }) => request.method === 'POST' && url.pathname === SHARE_PATH,
+  async ({ request, event }) => {
+    const response = await receiveShare(request, queueStore);
+    (event as ExtendableEvent).waitUntil(requestSync().then((ok) => (ok ? undefined : runQueue('share'))));
+    return response;
+  },
+  'POST',
 );
 
 self.addEventListener('install', () => {

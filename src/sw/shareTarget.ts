@@ -1,0 +1,33 @@
+import type { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
+import { hashBlob } from '../shared/hashBlob.ts';
+import { newQueueItem } from '../shared/types.ts';
+
+/** Path the manifest's share_target posts to. */
+export const SHARE_PATH = '/share';
+
+/**
+ * Takes files shared from the gallery or another app (Web Share Target, Chromium on Android and
+ * desktop), queues them like picked files, and sends the user to the queue. The POST never reaches
+ * the server: the worker answers it, so sharing works offline too.
+ */
+export async function receiveShare(request: Request, store: IdbQueueStore): Promise<Response> {
+  let added = 0;
+  try {
+    const form = await request.formData();
+    const files = form.getAll('files').filter((f): f is File => f instanceof File);
+    const now = Date.now();
+    const items = [];
+    for (const file of files) {
+      const sha256 = await hashBlob(file);
+      items.push(
+        newQueueItem({ id: crypto.randomUUID(), blob: file, name: file.name, type: file.type, sha256 }, now),
+      );
+    }
+    await store.add(items);
+    added = items.length;
+  } catch (error) {
+    console.error('[tender] shared files could not be queued', error);
+    return Response.redirect(`/?share-failed=1`, 303);
+  }
+  return Response.redirect(`/?shared=${added}`, 303);
+}
