@@ -138,57 +138,95 @@ export async function hasPendingWork(): Promise<boolean> {
   return items.some((i) => i.status === 'waiting' || i.status === 'uploading');
 }
 
+/** How a call to runQueue ended, and whether another run has been asked for. */
+export interface RunResult {
+  /** 'ran' when this call uploaded; otherwise why it did not. */
+  kind: 'ran' | 'offline' | 'signed-out' | 'busy';
+  outcome: DrainOutcome | null;
+  /** A Background Sync is registered for the rest of the work. */
+  resynced: boolean;
+}
+
 /**
  * Drains the queue if no other runner (tab or worker) is at it, within Chromium's sync lifetime.
  * When the link seems up but the server cannot be reached, retries inside the run with growing
  * pauses instead of ending at once: ending would re-fire the sync event in a tight loop.
+ * @param waitForLock wait for a running run to end instead of leaving at once (sync events do:
+ *   the run they would skip may belong to a page that is about to close)
  */
-export async function runQueue(trigger: string): Promise<void> {
+export async function runQueue(trigger: string, { waitForLock = false } = {}): Promise<RunResult> {
+  const started = Date.now();
   if (navigator.onLine === false) {
     // No link at all: an attempt would only flip items to Uploading and back. Sync fires on return.
-    await requestSync();
-    return;
+    return { kind: 'offline', outcome: null, resynced: await requestSync() };
   }
   // Refused by the server: the files wait until the device is enrolled again; the page says so.
   // A device never enrolled still tries: the server's answer (401) is what the page reports.
-  if ((await store.credential())?.rejectedAt) return;
-  await navigator.locks.request(RUNNER_LOCK, { ifAvailable: true }, async (lock) => {
-    if (!lock) return;
-    const started = Date.now();
-    const hard = AbortSignal.timeout(RUN_HARD_LIMIT_MS);
-    announce({ type: 'run-state', running: true });
-    let outcome: DrainOutcome | null = null;
-    let pauseMs = 2_000;
-    try {
-      await reclaimOrphans();
-      for (;;) {
-        const budgetMs = RUN_BUDGET_MS - (Date.now() - started);
-        outcome = await drainQueue<BlobLike>({
-          store,
-          uploader,
-          clock,
-          signal: hard,
-          budgetMs,
-          interrupts,
-          onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
-          onChange: (item) => announce({ type: 'item-changed', item: viewOf(item as never) }),
-        });
-        const linkSeemsUp = navigator.onLine !== false;
-        const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;
-        if (outcome.stoppedBecause !== 'offline' || !linkSeemsUp || !timeLeft) break;
-        await clock.sleep(pauseMs, hard);
-        pauseMs = Math.min(pauseMs * 2, 30_000);
+  if ((await store.credential())?.rejectedAt) return { kind: 'signed-out', outcome: null, resynced: false };
+  const options: LockOptions = waitForLock
+    ? { signal: AbortSignal.timeout(RUN_BUDGET_MS / 2) }
+    : { ifAvailable: true };
+  const result = await navigator.locks
+    .request(RUNNER_LOCK, options, async (lock): Promise<RunResult> => {
+      if (!lock) return { kind: 'busy', outcome: null, resynced: false };
+      const outcome = await drain(trigger, started);
+      if (outcome.stoppedBecause === 'signed-out') {
+        await markSignedOut();
+        return { kind: 'ran', outcome, resynced: false };
       }
-    } finally {
-      announce({
-        type: 'run-state',
-        running: false,
-        stoppedBecause: outcome?.stoppedBecause ?? 'error',
-        remaining: outcome?.remaining ?? 0,
+      return { kind: 'ran', outcome, resynced: outcome.remaining > 0 && (await requestSync()) };
+    })
+    .catch((): RunResult => ({ kind: 'busy', outcome: null, resynced: false }));
+  return result;
+}
+
+/** One run, holding the runner lock, within what is left of the budget since `started`. */
+async function drain(trigger: string, started: number): Promise<DrainOutcome> {
+  const hard = AbortSignal.timeout(RUN_HARD_LIMIT_MS - (Date.now() - started));
+  announce({ type: 'run-state', running: true });
+  let outcome: DrainOutcome | null = null;
+  let pauseMs = 2_000;
+  try {
+    await reclaimOrphans();
+    for (;;) {
+      const budgetMs = RUN_BUDGET_MS - (Date.now() - started);
+      outcome = await drainQueue<BlobLike>({
+        store,
+        uploader,
+        clock,
+        signal: hard,
+        budgetMs,
+        interrupts,
+        onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
+        onChange: (item) => announce({ type: 'item-changed', item: viewOf(item as never) }),
       });
-      console.info(`[tender] run (${trigger}) stopped: ${outcome?.stoppedBecause ?? 'error'}`);
+      const linkSeemsUp = navigator.onLine !== false;
+      const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;
+      if (outcome.stoppedBecause !== 'offline' || !linkSeemsUp || !timeLeft) break;
+      await clock.sleep(pauseMs, hard);
+      pauseMs = Math.min(pauseMs * 2, 30_000);
     }
-    if (outcome?.stoppedBecause === 'signed-out') await markSignedOut();
-    else if (outcome && outcome.remaining > 0) await requestSync();
-  });
+    return outcome;
+  } finally {
+    announce({
+      type: 'run-state',
+      running: false,
+      stoppedBecause: outcome?.stoppedBecause ?? 'error',
+      remaining: outcome?.remaining ?? 0,
+    });
+    console.info(`[tender] run (${trigger}) stopped: ${outcome?.stoppedBecause ?? 'error'}`);
+  }
+}
+
+/**
+ * Whether a sync event must fail so that Chromium fires it again. A worker may only register a
+ * sync while a page of the app is open ("Attempted to register a sync event without a window");
+ * with every page closed, failing the event is the one way to be woken again: Chromium retries a
+ * failed sync after 5 and then 15 minutes (3 attempts, content/public/browser/background_sync_parameters.cc).
+ */
+export async function syncNeedsRetry(result: RunResult): Promise<boolean> {
+  if (result.resynced || result.kind === 'signed-out') return false;
+  if (result.outcome?.stoppedBecause === 'signed-out') return false;
+  if (result.outcome) return result.outcome.remaining > 0;
+  return hasPendingWork();
 }

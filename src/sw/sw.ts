@@ -9,6 +9,7 @@ import {
   queueStore,
   requestSync,
   runQueue,
+  syncNeedsRetry,
   terminate,
 } from './runner.ts';
 import { receiveShare, SHARE_PATH } from './shareTarget.ts';
@@ -46,11 +47,20 @@ self.addEventListener('activate', (event) => {
 });
 
 self.addEventListener('sync', (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(runQueue('sync'));
+  if (event.tag === SYNC_TAG) event.waitUntil(syncRun());
 });
 
+/** A run for a sync event; fails the event when work remains that no later sync was asked for. */
+async function syncRun(): Promise<void> {
+  const result = await runQueue('sync', { waitForLock: true });
+  if (await syncNeedsRetry(result)) {
+    console.info('[tender] work remains and no page is open: failing this sync so the browser retries it');
+    throw new Error('Uploads remain; retry this sync');
+  }
+}
+
 self.addEventListener('periodicsync', (event) => {
-  if (event.tag === SYNC_TAG) event.waitUntil(runQueue('periodic'));
+  if (event.tag === SYNC_TAG) event.waitUntil(runQueue('periodic').then(() => undefined));
 });
 
 self.addEventListener('message', (event) => {

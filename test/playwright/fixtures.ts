@@ -118,7 +118,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
       return res.json();
     },
     async uploads() {
-      const res = await fetch(`${url}/api/uploads`, { headers: adminHeaders });
+      const res = await fetch(`${url}/api/uploads?limit=1000`, { headers: adminHeaders });
       return res.json();
     },
     async metric(name) {
