@@ -53,7 +53,13 @@ export function App() {
       {shareNotice && <p role="status">{shareNotice}</p>}
       <AddFiles />
       <QueueToolbar items={queue.items} />
-      <QueueList items={queue.items} live={queue.live} loaded={queue.loaded} online={online} />
+      <QueueList
+        items={queue.items}
+        live={queue.live}
+        loaded={queue.loaded}
+        online={online}
+        running={queue.running}
+      />
     </main>
   );
 }

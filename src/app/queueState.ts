@@ -188,7 +188,7 @@ export async function pauseItem(id: string): Promise<void> {
 /** Lets a paused file go again. */
 export async function resumeItem(id: string): Promise<void> {
   const item = await store.get(id);
-  if (!item || item.status !== 'paused') return;
+  if (item?.status !== 'paused') return;
   await change(id, { status: 'waiting', waitReason: 'queued', notBefore: null, waitingSince: Date.now() });
   await requestUpload('resumed');
 }
@@ -206,7 +206,7 @@ export async function resumeAll(): Promise<void> {
 /** Sends a failed file again from where the server left off, with a fresh count of attempts. */
 export async function retryItem(id: string): Promise<void> {
   const item = await store.get(id);
-  if (!item || item.status !== 'failed') return;
+  if (item?.status !== 'failed') return;
   await change(id, {
     status: 'waiting',
     waitReason: 'queued',

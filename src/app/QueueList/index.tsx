@@ -72,16 +72,14 @@ function RowControls({ item }: { item: QueueItemView }) {
 }
 
 /** One row of the queue: name, size, progress, status with its reason, counters and controls. */
-function QueueRow({
-  item,
-  online,
-  live,
-}: {
+function QueueRow(props: {
   item: QueueItemView;
   online: boolean;
+  running: boolean;
   live: number | undefined;
 }) {
-  const detail = statusDetail(item, online);
+  const { item, online, running, live } = props;
+  const detail = statusDetail(item, online, running);
   const onServer = Math.min(item.size, Math.max(item.bytesConfirmed, live ?? 0));
   const wasted = bytesWasted(item);
   return (
@@ -127,15 +125,16 @@ export function QueueList(props: {
   live: Record<string, number>;
   loaded: boolean;
   online: boolean;
+  running: boolean;
 }) {
-  const { items, live, loaded, online } = props;
+  const { items, live, loaded, online, running } = props;
   return (
     <section aria-labelledby="queue-heading">
       <h2 id="queue-heading">Upload queue</h2>
       {loaded && items.length === 0 && <p class="empty">Nothing queued. Add files to send them ashore.</p>}
       <ul class="queue" aria-label="Upload queue">
         {items.map((item) => (
-          <QueueRow key={item.id} item={item} online={online} live={live[item.id]} />
+          <QueueRow key={item.id} item={item} online={online} running={running} live={live[item.id]} />
         ))}
       </ul>
     </section>

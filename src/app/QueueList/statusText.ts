@@ -15,7 +15,7 @@ export function statusLabel(item: QueueItemView): string {
 }
 
 /** Why the item is in its state, in plain words; empty when nothing needs saying. */
-export function statusDetail(item: QueueItemView, online: boolean): string {
+export function statusDetail(item: QueueItemView, online: boolean, running: boolean): string {
   if (item.status === 'failed') return item.lastError ?? 'Unknown error';
   if (item.status !== 'waiting') return '';
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
@@ -29,6 +29,6 @@ export function statusDetail(item: QueueItemView, online: boolean): string {
     case 'runner-stopped':
       return 'continues in a moment';
     default:
-      return 'in line';
+      return running ? 'in line' : 'waiting for the uploader to start';
   }
 }
