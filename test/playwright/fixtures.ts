@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,20 +136,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
   };
 }
 
-/** Deterministic pseudo-random bytes, so every run checks real content, not zeros. */
-export function makeFile(size: number, seed = 1): Buffer {
-  const buf = Buffer.alloc(Math.ceil(size / 4) * 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
-  return buf.subarray(0, size);
-}
-
-export const sha256 = (buf: Buffer) => createHash('sha256').update(buf).digest('hex');
+export { makeFile, sha256 } from '../support/content.ts';
 
 /**
  * Opens the app as an enrolled device (through `baseUrl`, e.g. a link proxy, when given) and waits

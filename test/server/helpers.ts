@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -16,25 +15,12 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 /** Headers that authenticate as the operator. */
 export const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` } as const;
 
-/** SHA-256 of a buffer, hex. */
-export const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+export { makeFile as bytes, sha256 } from '../support/content.ts';
+
 /** Base64 of a UTF-8 string. */
 export const b64 = (s: string) => Buffer.from(s).toString('base64');
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
-export function bytes(size: number, seed = 1): Buffer {
-  const buf = Buffer.alloc(Math.ceil(size / 4) * 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < buf.length; i += 4) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    buf.writeUInt32LE(x >>> 0, i);
-  }
-  return buf.subarray(0, size);
-}
 
 /** Encodes tus Upload-Metadata. */
 export function encodeMetadata(metadata: Record<string, string>): string {
