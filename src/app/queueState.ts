@@ -9,6 +9,7 @@ import {
   type QueueItem,
   type QueueItemView,
   type UploadTags,
+  viewOf,
   waitedMs,
 } from '../shared/types.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
@@ -36,8 +37,6 @@ function publish(next: QueueState): void {
 function sortForDisplay(items: QueueItemView[]): QueueItemView[] {
   return [...items].sort((a, b) => compareItems(a as QueueItem, b as QueueItem));
 }
-
-const viewOf = ({ blob: _blob, ...view }: QueueItem<Blob>): QueueItemView => view;
 
 /** Rebuilds the list from IndexedDB: the queue, not page memory, is the truth. */
 export async function reloadQueue(): Promise<void> {

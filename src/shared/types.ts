@@ -111,6 +111,12 @@ export function newQueueItem<B extends BlobLike>(
   };
 }
 
+/** The page-safe view of an item: the Blob stays in IndexedDB. */
+export function viewOf<B extends BlobLike>(item: QueueItem<B>): QueueItemView {
+  const { blob: _blob, ...view } = item;
+  return view;
+}
+
 /** Bytes sent but not kept by the server: what drops and retries cost. */
 export function bytesWasted(item: Pick<QueueItem, 'bytesSent' | 'bytesConfirmed'>): number {
   return Math.max(0, item.bytesSent - item.bytesConfirmed);

@@ -10,8 +10,8 @@ import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
 import { createTusUploader, tusMetadata } from '../shared/tusUploader.ts';
-import type { BlobLike, SignalLike } from '../shared/types.ts';
-import { announce, viewOf } from './bridge.ts';
+import { type BlobLike, type SignalLike, viewOf } from '../shared/types.ts';
+import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
 import { terminateUpload } from './terminations.ts';
 
@@ -198,7 +198,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
         budgetMs,
         interrupts,
         onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
-        onChange: (item) => announce({ type: 'item-changed', item: viewOf(item as never) }),
+        onChange: (item) => announce({ type: 'item-changed', item: viewOf(item) }),
       });
       const linkSeemsUp = navigator.onLine !== false;
       const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;
