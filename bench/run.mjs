@@ -1,5 +1,5 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [--quick] [--one-device]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [--quick] [--one-device]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { killAll } from './lib/servers.mjs';
 import { MiB } from './lib/stats.mjs';
 
-const PARTS = ['throughput', 'memory', 'hashing', 'satellite'];
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device'];
 // A stuck run must not hang a machine: everything is stopped after this long.
 const WATCHDOG_MS = 15 * 60 * 1000;
 
@@ -36,6 +36,7 @@ const settings = quick
         delayMs: 300,
         timeLimitMs: 60_000,
       },
+      device: { sizes: [64 * MiB] },
     }
   : {
       throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
@@ -48,6 +49,7 @@ const settings = quick
         delayMs: 300,
         timeLimitMs: 240_000,
       },
+      device: { sizes: [200 * MiB, 2048 * MiB] },
     };
 
 const watchdog = setTimeout(() => {
@@ -80,6 +82,7 @@ for (const part of parts) {
     memory: module.measureMemory,
     hashing: module.measureHashing,
     satellite: module.measureSatellite,
+    device: module.measureDevice,
   }[part];
   const loadBefore = load();
   results[part] = await measure(settings[part]);
@@ -179,6 +182,33 @@ function print(part, r) {
         row(`tus ${r.chunkBytes / MiB} MiB chunks + checksums`, r.tusChunks),
         ['chunks / whole file', x(r.ratioSecondsChunksToWhole), x(r.ratioWireChunksToWhole), '', '', '', ''],
       ],
+    );
+  } else if (part === 'device') {
+    table(
+      `5. Device: one file added in the app (persistent Chromium profile, real worker, IndexedDB on disk sampled every 250 ms) and uploaded over loopback in ${r.chunkBytes / MiB} MiB PATCHes`,
+      [
+        'file',
+        'add s',
+        'upload s',
+        'app MiB/s',
+        'baseline MiB/s',
+        'app / baseline',
+        'IDB peak / file',
+        'IDB after / file',
+      ],
+      r.runs.map((m) => [
+        mib(m.sizeBytes),
+        `${m.addSeconds}`,
+        `${m.uploadSeconds}`,
+        `${m.uploadMiBps}`,
+        `${m.baselineMiBps}`,
+        x(m.ratioToBaseline),
+        m.peakToFile.toFixed(3),
+        m.finalToFile.toFixed(4),
+      ]),
+    );
+    console.log(
+      '  baseline: a Node tus client sending the same file in the same chunks with the same checksums',
     );
   }
 }

@@ -52,10 +52,11 @@ export function App() {
       <DeviceBanner device={device} />
       {shareNotice && <p role="status">{shareNotice}</p>}
       <AddFiles />
-      <QueueToolbar items={queue.items} />
+      <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList
         items={queue.items}
         live={queue.live}
+        storageFull={queue.storageFull}
         loaded={queue.loaded}
         online={online}
         running={queue.running}

@@ -1,32 +1,44 @@
 import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { compareItems } from '../shared/engine.ts';
+import { compareItems, isStorageFull } from '../shared/engine.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
+import type { Change } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
+import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
 import {
   clampPriority,
+  type NewFile,
   newQueueItem,
   type QueueItem,
-  type QueueItemView,
   type UploadTags,
-  viewOf,
-  waitedMs,
 } from '../shared/types.ts';
+import { readStorage, type StorageState } from './storageState.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
 const store = new IdbQueueStore();
 
 /** What the page shows: the queue as stored in IndexedDB, kept fresh by the worker's messages. */
 export interface QueueState {
-  items: QueueItemView[];
+  items: QueueItem[];
   /** Bytes the server has received of running items, ahead of their confirmed offsets. */
   live: Record<string, number>;
   running: boolean;
   loaded: boolean;
+  /** What the origin's storage holds and allows, when the browser says. */
+  storage: StorageState | null;
+  /** Items whose state the device's storage refused to save, with the words to show on their row. */
+  storageFull: Record<string, string>;
 }
 
 type Listener = (state: QueueState) => void;
-let state: QueueState = { items: [], live: {}, running: false, loaded: false };
+let state: QueueState = {
+  items: [],
+  live: {},
+  running: false,
+  loaded: false,
+  storage: null,
+  storageFull: {},
+};
 const listeners = new Set<Listener>();
 
 function publish(next: QueueState): void {
@@ -34,14 +46,14 @@ function publish(next: QueueState): void {
   for (const listener of listeners) listener(state);
 }
 
-function sortForDisplay(items: QueueItemView[]): QueueItemView[] {
+function sortForDisplay(items: QueueItem[]): QueueItem[] {
   return [...items].sort((a, b) => compareItems(a as QueueItem, b as QueueItem));
 }
 
 /** Rebuilds the list from IndexedDB: the queue, not page memory, is the truth. */
 export async function reloadQueue(): Promise<void> {
-  const items = await store.all();
-  publish({ ...state, loaded: true, items: sortForDisplay(items.map(viewOf)) });
+  const [items, storage] = await Promise.all([store.all(), readStorage()]);
+  publish({ ...state, loaded: true, items: sortForDisplay(items), storage });
 }
 
 /** A file picked by the user, hashed and ready to queue. */
@@ -49,21 +61,23 @@ export interface PreparedFile {
   file: File;
   sha256: string;
   /** The queued item with the same content, if there is one. */
-  duplicateOf: QueueItemView | null;
+  duplicateOf: QueueItem | null;
 }
 
 /** Options chosen in the Add files form. */
 export interface AddOptions {
   priority: number;
   tags: UploadTags;
+  /** Keep the files on this device after the server has them (default: free the space). */
+  keepLocalCopy?: boolean;
 }
 
 /** Hashes picked files and finds the ones already waiting, uploading, paused or uploaded. */
 export async function prepareFiles(files: File[], onProgress?: (done: number, total: number) => void) {
   const total = files.reduce((sum, f) => sum + f.size, 0);
-  const known = new Map<string, QueueItemView>();
+  const known = new Map<string, QueueItem>();
   for (const item of await store.all())
-    if (item.sha256 && item.status !== 'failed') known.set(item.sha256, viewOf(item));
+    if (item.sha256 && item.status !== 'failed') known.set(item.sha256, item);
   const prepared: PreparedFile[] = [];
   let done = 0;
   for (const file of files) {
@@ -73,13 +87,13 @@ export async function prepareFiles(files: File[], onProgress?: (done: number, to
     prepared.push({
       file,
       sha256,
-      duplicateOf: known.get(sha256) ?? (earlier ? viewOf(asItem(earlier)) : null),
+      duplicateOf: known.get(sha256) ?? (earlier ? asItem(earlier) : null),
     });
   }
   return prepared;
 }
 
-const asItem = (p: PreparedFile): QueueItem<Blob> =>
+const asItem = (p: PreparedFile): QueueItem =>
   newQueueItem(
     { id: 'pending', blob: p.file, name: p.file.name, type: p.file.type, sha256: p.sha256 },
     Date.now(),
@@ -112,8 +126,10 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
     );
   }
   const now = Date.now();
-  const items = files.map((f) =>
-    newQueueItem(
+  const firstFiles = (await store.all()).length === 0;
+  const added: NewFile<Blob>[] = files.map((f) => ({
+    blob: f.file,
+    item: newQueueItem(
       {
         id: crypto.randomUUID(),
         blob: f.file,
@@ -122,12 +138,13 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
         priority: clampPriority(options.priority),
         tags: options.tags,
         sha256: f.sha256,
+        keepLocalCopy: options.keepLocalCopy ?? false,
       },
       now,
     ),
-  );
+  }));
   try {
-    await store.add(items);
+    await store.add(added);
   } catch (err) {
     const quota = err instanceof DOMException && err.name === 'QuotaExceededError';
     throw new AddFilesError(
@@ -139,10 +156,10 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
   }
   // Some browsers store a Blob they cannot read back later (WebKit bug 47700); find out now, not at sea.
   const unreadable: string[] = [];
-  for (const item of items) {
-    const stored = await store.get(item.id);
-    const ok = await stored?.blob
-      .slice(0, 1)
+  for (const { item } of added) {
+    const stored = await store.blob(item.id);
+    const ok = await stored
+      ?.slice(0, 1)
       .arrayBuffer()
       .then(() => true)
       .catch(() => false);
@@ -151,9 +168,13 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
       await store.remove(item.id);
     }
   }
-  void navigator.storage?.persist?.();
-  await reloadQueue();
+  // Ask once, with the first files: the browser may then not evict the queue under storage pressure.
+  // Not awaited: a browser may hold the answer behind a prompt, and the upload must not wait for it.
+  if (firstFiles) void navigator.storage?.persist?.().then(reloadQueue, () => {});
+  // The upload (a Background Sync, which also fires later with every page closed) is asked for
+  // before the files show as Waiting: a crew member who sees them queued may close the app at once.
   await requestUpload('added');
+  await reloadQueue();
   if (unreadable.length) {
     throw new AddFilesError(
       `These files could not be read back from this device's storage and were not added: ${unreadable.join(', ')}.`,
@@ -164,32 +185,34 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
-async function change(id: string, patch: Partial<QueueItem<Blob>>): Promise<QueueItem<Blob> | undefined> {
-  const updated = await store.update(id, { ...patch, updatedAt: Date.now() });
-  await reloadQueue();
-  return updated;
+/**
+ * Asks the store for a change of one item; the store applies it only if it still fits the item as
+ * stored. Resolves to the item afterwards. A write refused for lack of space says so on the row.
+ */
+async function change(id: string, wanted: Change): Promise<QueueItem | undefined> {
+  try {
+    return await store.update(id, wanted);
+  } catch (err) {
+    if (!isStorageFull(err)) throw err;
+    publish({ ...state, storageFull: { ...state.storageFull, [id]: STORAGE_FULL } });
+    return store.get(id);
+  } finally {
+    await reloadQueue();
+  }
 }
+
+const STORAGE_FULL = 'This device is out of storage space: the change was not saved. Nothing queued is lost.';
 
 /** Stops a file for now: it keeps its place and what the server already holds. */
 export async function pauseItem(id: string): Promise<void> {
-  const item = await store.get(id);
-  if (!item || (item.status !== 'waiting' && item.status !== 'uploading')) return;
-  const now = Date.now();
-  await change(id, {
-    status: 'paused',
-    waitReason: null,
-    waitingMs: waitedMs(item, now),
-    waitingSince: null,
-  });
-  await postToWorker({ type: 'interrupt', id });
+  const item = await change(id, pause(Date.now()));
+  if (item?.status === 'paused') await postToWorker({ type: 'interrupt', id });
 }
 
 /** Lets a paused file go again. */
 export async function resumeItem(id: string): Promise<void> {
-  const item = await store.get(id);
-  if (item?.status !== 'paused') return;
-  await change(id, { status: 'waiting', waitReason: 'queued', notBefore: null, waitingSince: Date.now() });
-  await requestUpload('resumed');
+  const item = await change(id, resume(Date.now()));
+  if (item?.status === 'waiting') await requestUpload('resumed');
 }
 
 /** Pauses every file that is waiting or uploading. */
@@ -204,18 +227,8 @@ export async function resumeAll(): Promise<void> {
 
 /** Sends a failed file again from where the server left off, with a fresh count of attempts. */
 export async function retryItem(id: string): Promise<void> {
-  const item = await store.get(id);
-  if (item?.status !== 'failed') return;
-  await change(id, {
-    status: 'waiting',
-    waitReason: 'queued',
-    notBefore: null,
-    attempts: 0,
-    restarts: 0,
-    lastError: null,
-    waitingSince: Date.now(),
-  });
-  await requestUpload('retry');
+  const item = await change(id, retry(Date.now()));
+  if (item?.status === 'waiting') await requestUpload('retry');
 }
 
 /** Retries every failed file. */
@@ -236,13 +249,11 @@ export async function removeItem(id: string): Promise<void> {
 
 /** Changes a file's priority (1–10) while it is not yet uploaded. */
 export async function setPriority(id: string, priority: number): Promise<void> {
-  const item = await store.get(id);
-  if (!item || item.status === 'uploaded') return;
-  await change(id, { priority: clampPriority(priority) });
-  await requestUpload('priority');
+  const item = await change(id, reprioritise(priority, Date.now()));
+  if (item && item.status !== 'uploaded') await requestUpload('priority');
 }
 
-/** Removes uploaded files older than `hours` from this device's list (the server keeps them). */
+/** Removes uploaded files older than `hours` from this device, kept copies included (the server keeps them). */
 export async function clearUploaded(hours: number): Promise<number> {
   const cutoff = Date.now() - hours * 3_600_000;
   let removed = 0;
@@ -268,7 +279,11 @@ function start(): void {
       const others = state.items.filter((i) => i.id !== message.item.id);
       const { [message.item.id]: _done, ...live } = state.live;
       const keep = message.item.status === 'uploading' ? state.live : live;
-      publish({ ...state, live: keep, items: sortForDisplay([...others, message.item]) });
+      // A write went through: whatever refused one before has passed.
+      const { [message.item.id]: _full, ...storageFull } = state.storageFull;
+      publish({ ...state, live: keep, storageFull, items: sortForDisplay([...others, message.item]) });
+    } else if (message.type === 'storage-full') {
+      publish({ ...state, storageFull: { ...state.storageFull, [message.id]: message.message } });
     } else if (message.type === 'item-progress') {
       publish({ ...state, live: { ...state.live, [message.id]: message.bytesOnServer } });
     } else if (message.type === 'run-state') {

@@ -1,15 +1,9 @@
+import type { Change, QueueStore } from './queueStore.ts';
+import { releasable } from './queueStore.ts';
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
 import { Stopper } from './Stopper.ts';
 import { type BlobLike, CRITICAL_PRIORITY, type QueueItem, type SignalLike, waitedMs } from './types.ts';
 import { UploadError } from './UploadError.ts';
-
-/** Durable storage of queue items; every write is persisted before the promise resolves. */
-export interface QueueStore<B extends BlobLike = BlobLike> {
-  all(): Promise<QueueItem<B>[]>;
-  get(id: string): Promise<QueueItem<B> | undefined>;
-  /** Merges `patch` into the item and persists it; undefined when the item no longer exists. */
-  update(id: string, patch: Partial<QueueItem<B>>): Promise<QueueItem<B> | undefined>;
-}
 
 /** What an uploader is handed for one attempt. */
 export interface UploadContext {
@@ -27,9 +21,9 @@ export interface UploadContext {
   onUploadUrl(url: string, restarted: boolean): Promise<void>;
 }
 
-/** Sends one queue item to the server, resuming where the server left off; throws UploadError. */
+/** Sends one queue item's file to the server, resuming where the server left off; throws UploadError. */
 export interface Uploader<B extends BlobLike = BlobLike> {
-  upload(item: QueueItem<B>, ctx: UploadContext): Promise<void>;
+  upload(item: QueueItem, file: B, ctx: UploadContext): Promise<void>;
 }
 
 /** Time, injectable so tests can run an hour offline in milliseconds. */
@@ -55,7 +49,9 @@ export interface DrainOptions<B extends BlobLike> {
   /** After this many ms the run starts no new chunk or file. Default 120 s, inside Chromium's ~3 min sync limit. */
   budgetMs?: number;
   /** Called after each persisted change of an item. */
-  onChange?: (item: QueueItem<B>) => void;
+  onChange?: (item: QueueItem) => void;
+  /** The device's storage refused a write of this item's state: nothing is lost, but the run stops. */
+  onStorageFull?: (id: string, error: Error) => void;
   /** Live progress of the running item, between confirmed offsets; for display only. */
   onProgress?: (id: string, bytesOnServer: number) => void;
   /** Where the run registers each attempt so that it can be stopped from outside. */
@@ -66,7 +62,7 @@ export interface DrainOptions<B extends BlobLike> {
 
 /** Why a run ended, and what is left. */
 export interface DrainOutcome {
-  stoppedBecause: 'empty' | 'offline' | 'budget' | 'signed-out' | 'aborted' | 'backoff';
+  stoppedBecause: 'empty' | 'offline' | 'budget' | 'signed-out' | 'aborted' | 'backoff' | 'storage-full';
   uploaded: number;
   /** Items still to upload (waiting or uploading). */
   remaining: number;
@@ -74,18 +70,23 @@ export interface DrainOutcome {
   nextAttemptAt: number | null;
 }
 
-const isPending = (item: QueueItem<BlobLike>) => item.status === 'waiting' || item.status === 'uploading';
+const isPending = (item: Readonly<QueueItem>) => item.status === 'waiting' || item.status === 'uploading';
 
 /** Orders runnable items: priority 10 first, then oldest first. */
-export function compareItems(a: QueueItem<BlobLike>, b: QueueItem<BlobLike>): number {
+export function compareItems(a: QueueItem, b: QueueItem): number {
   return b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
 }
 
 /** The item to upload next at `now`, or null. */
-export function pickNext<B extends BlobLike>(items: QueueItem<B>[], now: number): QueueItem<B> | null {
+export function pickNext(items: QueueItem[], now: number): QueueItem | null {
   const runnable = items.filter((i) => isPending(i) && (i.notBefore === null || i.notBefore <= now));
   runnable.sort(compareItems);
   return runnable[0] ?? null;
+}
+
+/** True when the device's storage refused a write (a full disk, or the origin's quota). */
+export function isStorageFull(err: unknown): err is Error {
+  return err instanceof Error && err.name === 'QuotaExceededError';
 }
 
 /** Converts anything thrown by an uploader into an UploadError. */
@@ -106,11 +107,18 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   const yieldAt = clock.now() + (opts.budgetMs ?? 120_000);
   const signal = opts.signal;
   let uploaded = 0;
+  let stopRun: DrainOutcome['stoppedBecause'] | null = null;
 
-  const save = async (id: string, patch: Partial<QueueItem<B>>) => {
-    const item = await store.update(id, { ...patch, updatedAt: clock.now() });
+  /** Applies a change with a fresh updatedAt; resolves to the record, or undefined if gone or declined. */
+  const save = async (id: string, change: Change) => {
+    let applied = false;
+    const item = await store.update(id, (current) => {
+      const patch = change(current);
+      applied = patch !== null;
+      return patch && { ...patch, updatedAt: clock.now() };
+    });
     if (item) onChange?.(item);
-    return item;
+    return applied ? item : undefined;
   };
   const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
     const items = await store.all();
@@ -140,24 +148,58 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
       await clock.sleep(wakeAt - clock.now(), signal);
       continue;
     }
+    try {
+      if (await attempt(next)) uploaded++;
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      opts.onStorageFull?.(next.id, err);
+      return finish('storage-full');
+    }
+    if (stopRun) return finish(stopRun);
+  }
 
+  /** One attempt on `next`; true when it ended uploaded. Sets `stopRun` when the run must end. */
+  async function attempt(next: QueueItem): Promise<boolean> {
+    const file = await store.blob(next.id);
+    if (!file) {
+      const reason = 'The file is no longer stored on this device; add it again to send it.';
+      await save(next.id, (c) =>
+        isPending(c) ? { status: 'failed', waitReason: null, lastError: reason } : null,
+      );
+      return false;
+    }
     const now = clock.now();
-    const started = await save(next.id, {
-      status: 'uploading',
-      waitReason: null,
-      notBefore: null,
-      tries: next.tries + 1,
-      waitingMs: waitedMs(next, now),
-      waitingSince: null,
-    });
-    if (!started) continue;
+    // Only from Waiting (or Uploading left by a dead runner): a pause that came first stands.
+    const started = await save(next.id, (current) =>
+      isPending(current)
+        ? {
+            status: 'uploading',
+            waitReason: null,
+            notBefore: null,
+            tries: current.tries + 1,
+            waitingMs: waitedMs(current, now),
+            waitingSince: null,
+          }
+        : null,
+    );
+    if (!started) return false;
     const { stopper, release } = Stopper.follow(signal);
     const unwatch = opts.interrupts?.watch(next.id, () => stopper.abort()) ?? (() => {});
     let preempt = false;
     let sent = 0;
     let sentSaved = 0;
+    /** Bytes sent since the last write, counted into the record by `change` as it is written. */
+    const withSent = (change: Change): Change => {
+      const unsaved = sent - sentSaved;
+      return (current) => {
+        const patch = change(current);
+        if (unsaved <= 0) return patch;
+        sentSaved += unsaved;
+        return { ...patch, bytesSent: current.bytesSent + unsaved };
+      };
+    };
     try {
-      await uploader.upload(started, {
+      await uploader.upload(started, file, {
         signal: stopper,
         shouldYield: () => preempt || clock.now() >= yieldAt,
         onSent: (bytes) => {
@@ -165,46 +207,64 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
         },
         onProgress: (bytes) => opts.onProgress?.(next.id, bytes),
         onOffset: async (bytesConfirmed) => {
-          const latest = await store.get(next.id);
-          await save(next.id, { bytesConfirmed, bytesSent: (latest?.bytesSent ?? 0) + sent - sentSaved });
-          sentSaved = sent;
+          const item = await save(
+            next.id,
+            withSent(() => ({ bytesConfirmed })),
+          );
+          // Paused or removed, even if the word never reached this run: stop sending.
+          if (item?.status !== 'uploading') stopper.abort();
           preempt = preempt || hasCriticalAhead(await store.all(), started, clock.now());
         },
         onUploadUrl: async (uploadUrl, restarted) => {
-          const current = await store.get(next.id);
-          await save(next.id, {
+          await save(next.id, (current) => ({
             uploadUrl,
-            ...(restarted ? { restarts: (current?.restarts ?? 0) + 1, bytesConfirmed: 0 } : {}),
-          });
+            ...(restarted ? { restarts: current.restarts + 1, bytesConfirmed: 0 } : {}),
+          }));
         },
       });
-      const latest = await store.get(next.id);
-      await save(next.id, {
-        status: 'uploaded',
-        bytesConfirmed: started.size,
-        bytesSent: (latest?.bytesSent ?? 0) + sent - sentSaved,
-        lastError: null,
-        waitReason: null,
-        uploadedAt: clock.now(),
-      });
-      uploaded++;
-    } catch (thrown) {
-      const error = toUploadError(thrown);
-      const current = await store.get(next.id);
-      if (!current) continue; // removed by the user while it was uploading
-      const unsaved = sent - sentSaved;
-      if (unsaved > 0) await save(next.id, { bytesSent: current.bytesSent + unsaved });
-      if (current.status === 'paused') continue; // paused by the user: leave it so
-      if (error.code === 'yielded' && preempt) {
-        await save(next.id, { status: 'waiting', waitReason: 'queued', waitingSince: clock.now() });
-        continue;
+      const done = await save(
+        next.id,
+        withSent((current) => ({
+          status: 'uploaded',
+          bytesConfirmed: current.size,
+          lastError: null,
+          waitReason: null,
+          uploadedAt: clock.now(),
+        })),
+      );
+      // The server holds every byte: free the device of the file unless the user keeps a copy.
+      if (done && releasable(done)) {
+        const released = await store.release(next.id, clock.now());
+        if (released) onChange?.(released);
       }
-      const attempts = current.attempts + 1;
-      const decision: Decision = decide(error, attempts, current.restarts > 0, policy, random);
-      const stop = await applyDecision(decision, error, current, attempts, save, clock.now());
-      if (signal?.aborted || error.code === 'aborted') return finish('aborted');
-      if (error.code === 'yielded') return finish('budget');
-      if (stop) return finish(stop);
+      return true;
+    } catch (thrown) {
+      if (isStorageFull(thrown)) throw thrown;
+      const error = toUploadError(thrown);
+      // Set by the change as the store applies it (declared wide: TypeScript does not see the callback assign).
+      let verdict = 'left' as 'left' | 'preempted' | 'decided';
+      let stop = null as DrainOutcome['stoppedBecause'] | null;
+      await save(
+        next.id,
+        withSent((current) => {
+          if (current.status !== 'uploading') return {}; // paused by the user meanwhile: leave it so
+          if (error.code === 'yielded' && preempt) {
+            verdict = 'preempted';
+            return { status: 'waiting', waitReason: 'queued', waitingSince: clock.now() };
+          }
+          verdict = 'decided';
+          const attempts = current.attempts + 1;
+          const decision = decide(error, attempts, current.restarts > 0, policy, random);
+          const outcome = afterFailure(decision, error, current, attempts, clock.now());
+          stop = outcome.stop;
+          return outcome.patch;
+        }),
+      );
+      if (verdict !== 'decided') return false;
+      if (signal?.aborted || error.code === 'aborted') stopRun = 'aborted';
+      else if (error.code === 'yielded') stopRun = 'budget';
+      else stopRun = stop;
+      return false;
     } finally {
       unwatch();
       release();
@@ -213,11 +273,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
 }
 
 /** True when a waiting file of critical priority should go before `current`. */
-export function hasCriticalAhead(
-  items: QueueItem<BlobLike>[],
-  current: QueueItem<BlobLike>,
-  now: number,
-): boolean {
+export function hasCriticalAhead(items: QueueItem[], current: QueueItem, now: number): boolean {
   return items.some(
     (i) =>
       i.id !== current.id &&
@@ -228,47 +284,46 @@ export function hasCriticalAhead(
   );
 }
 
-/** Persists the outcome of a failed attempt; returns why the run must stop, if it must. */
-async function applyDecision<B extends BlobLike>(
+/** The record's change after a failed attempt, and why the run must stop, if it must. */
+function afterFailure(
   decision: Decision,
   error: UploadError,
-  item: QueueItem<B>,
+  item: Readonly<QueueItem>,
   attempts: number,
-  save: (id: string, patch: Partial<QueueItem<B>>) => Promise<unknown>,
   now: number,
-): Promise<'offline' | 'signed-out' | null> {
+): { patch: Partial<QueueItem>; stop: 'offline' | 'signed-out' | null } {
   switch (decision.action) {
     case 'wait-for-link':
-      await save(item.id, {
-        status: 'waiting',
-        waitReason: 'offline',
-        lastError: error.message,
-        waitingSince: now,
-      });
-      return 'offline';
+      return {
+        patch: { status: 'waiting', waitReason: 'offline', lastError: error.message, waitingSince: now },
+        stop: 'offline',
+      };
     case 'retry': {
       const quiet = error.code === 'aborted' || error.code === 'yielded';
-      await save(item.id, {
-        status: 'waiting',
-        waitReason: quiet ? 'runner-stopped' : decision.delayMs > 0 ? 'backoff' : 'queued',
-        notBefore: decision.delayMs > 0 ? now + decision.delayMs : null,
-        attempts: decision.countsAttempt ? attempts : item.attempts,
-        waitingSince: now,
-        lastError: quiet ? item.lastError : error.message,
-        ...(decision.resetUpload ? { uploadUrl: null, bytesConfirmed: 0, restarts: item.restarts + 1 } : {}),
-      });
-      return null;
+      return {
+        patch: {
+          status: 'waiting',
+          waitReason: quiet ? 'runner-stopped' : decision.delayMs > 0 ? 'backoff' : 'queued',
+          notBefore: decision.delayMs > 0 ? now + decision.delayMs : null,
+          attempts: decision.countsAttempt ? attempts : item.attempts,
+          waitingSince: now,
+          lastError: quiet ? item.lastError : error.message,
+          ...(decision.resetUpload
+            ? { uploadUrl: null, bytesConfirmed: 0, restarts: item.restarts + 1 }
+            : {}),
+        },
+        stop: null,
+      };
     }
     case 'fail':
-      await save(item.id, { status: 'failed', waitReason: null, attempts, lastError: decision.reason });
-      return null;
+      return {
+        patch: { status: 'failed', waitReason: null, attempts, lastError: decision.reason },
+        stop: null,
+      };
     case 'pause-all':
-      await save(item.id, {
-        status: 'waiting',
-        waitReason: 'signed-out',
-        lastError: decision.reason,
-        waitingSince: now,
-      });
-      return 'signed-out';
+      return {
+        patch: { status: 'waiting', waitReason: 'signed-out', lastError: decision.reason, waitingSince: now },
+        stop: 'signed-out',
+      };
   }
 }

@@ -1,4 +1,4 @@
-import type { QueueItemView } from './types.ts';
+import type { QueueItem } from './types.ts';
 
 /** Name of the BroadcastChannel the worker announces on. */
 export const CHANNEL_NAME = 'tender';
@@ -9,7 +9,9 @@ export const RUNNER_LOCK = 'tender-runner';
 
 /** Messages from the worker to every open page. */
 export type WorkerMessage =
-  | { type: 'item-changed'; item: QueueItemView }
+  | { type: 'item-changed'; item: QueueItem }
+  /** The device's storage refused to save this item's progress; nothing queued is lost. */
+  | { type: 'storage-full'; id: string; message: string }
   /** Bytes the server has received of a running item, between confirmed offsets. */
   | { type: 'item-progress'; id: string; bytesOnServer: number }
   | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }

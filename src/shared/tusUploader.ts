@@ -17,7 +17,7 @@ export interface TusUploaderOptions {
    * Asks the server whether it already holds this file (by SHA-256); true means it recorded the
    * file for this device and nothing needs sending. Only asked before a new upload is created.
    */
-  alreadyStored?: (item: QueueItem<BlobLike>, headers: Record<string, string>) => Promise<boolean>;
+  alreadyStored?: (item: QueueItem, headers: Record<string, string>) => Promise<boolean>;
 }
 
 /**
@@ -25,12 +25,14 @@ export interface TusUploaderOptions {
  * and stops tus-js-client from starting over on a bad resume. On any HEAD answer but 2xx and 423 it
  * creates a new upload from zero (lib/upload.ts `_resumeUpload`): a passing 503 or 401 would throw
  * away everything already sent over the satellite. Here only 404/410 (the server lost the upload)
- * may start again, and only once per file.
+ * may start again, and only once per file. No PATCH goes before the previous chunk's offset is
+ * saved: if the device cannot record progress (a full disk), nothing more is sent that nobody could keep.
  */
 function guardedStack(
   inner: HttpStack,
-  item: QueueItem<BlobLike>,
+  item: QueueItem,
   onSent: (bytes: number) => void,
+  saved: () => Promise<void>,
 ): HttpStack {
   return {
     getName: () => inner.getName(),
@@ -45,6 +47,7 @@ function guardedStack(
         abort: () => req.abort(),
         getUnderlyingObject: () => req.getUnderlyingObject(),
         async send(body?: BlobLike | null) {
+          if (method === 'PATCH') await saved();
           let res: HttpResponse;
           try {
             res = await req.send(body);
@@ -60,7 +63,7 @@ function guardedStack(
 }
 
 /** Throws unless a resume HEAD answer lets tus-js-client go on safely. */
-function checkResume(res: HttpResponse, item: QueueItem<BlobLike>): void {
+function checkResume(res: HttpResponse, item: QueueItem): void {
   const status = res.getStatus();
   if ((status >= 200 && status < 300) || status === 423) return;
   const gone = status === 404 || status === 410;
@@ -73,7 +76,7 @@ function checkResume(res: HttpResponse, item: QueueItem<BlobLike>): void {
 }
 
 /** The tus metadata sent for an item: name and type, plus its tags. */
-export function tusMetadata(item: QueueItem<BlobLike>): Record<string, string> {
+export function tusMetadata(item: QueueItem): Record<string, string> {
   const meta: Record<string, string> = {
     ...item.tags,
     filename: item.name,
@@ -110,7 +113,7 @@ export function classifyTusError(err: unknown, now: number = Date.now()): Upload
 /** An Uploader that sends items with tus-js-client, resuming from the item's stored upload URL. */
 export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLike> {
   return {
-    async upload(item: QueueItem<BlobLike>, ctx: UploadContext): Promise<void> {
+    async upload(item: QueueItem, file: BlobLike, ctx: UploadContext): Promise<void> {
       const headers = (await options.getHeaders?.()) ?? {};
       if (!item.uploadUrl && item.sha256 && options.alreadyStored) {
         if (await options.alreadyStored(item, headers).catch(() => false)) return;
@@ -128,7 +131,10 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
             (storeErr) => reject(storeErr),
           );
         };
-        const upload = new Upload(item.blob as never, {
+        const persist = (step: () => Promise<void>) => {
+          pending = pending.then(step);
+        };
+        const upload = new Upload(file as never, {
           endpoint: options.endpoint,
           uploadUrl: item.uploadUrl,
           chunkSize: options.chunkSize,
@@ -138,16 +144,21 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
           metadata: tusMetadata(item),
           fingerprint: async () => `tender-${item.id}`,
           storeFingerprintForResuming: false,
-          httpStack: guardedStack(options.httpStack, item, (bytes) => ctx.onSent(bytes)),
+          httpStack: guardedStack(
+            options.httpStack,
+            item,
+            (bytes) => ctx.onSent(bytes),
+            () => pending,
+          ),
           onUploadUrlAvailable: () => {
             const url = upload.url;
             if (!url) return;
             const restarted = item.uploadUrl !== null && url !== item.uploadUrl;
-            pending = pending.then(() => ctx.onUploadUrl(url, restarted));
+            persist(() => ctx.onUploadUrl(url, restarted));
           },
           onProgress: (bytesSent) => ctx.onProgress(bytesSent),
           onChunkComplete: (_chunk, bytesAccepted, bytesTotal) => {
-            pending = pending.then(() => ctx.onOffset(bytesAccepted));
+            persist(() => ctx.onOffset(bytesAccepted));
             if (bytesAccepted < bytesTotal && ctx.shouldYield()) {
               void upload.abort();
               settle(new UploadError('yielded', 'Run budget spent; continuing in the next run'));

@@ -21,10 +21,12 @@ export interface SignalLike {
 /** Tags that travel with a file to shore as tus metadata. */
 export type UploadTags = Record<string, string>;
 
-/** One file in the durable queue; `B` is the stored Blob type of the environment. */
-export interface QueueItem<B extends BlobLike = BlobLike> {
+/**
+ * One file in the durable queue: its state only, small and cheap to rewrite. The file's bytes are
+ * stored once, apart from it (`QueueStore.blob`), so no state change ever writes them again.
+ */
+export interface QueueItem {
   id: string;
-  blob: B;
   name: string;
   type: string;
   size: number;
@@ -56,6 +58,10 @@ export interface QueueItem<B extends BlobLike = BlobLike> {
   waitingSince: number | null;
   lastError: string | null;
   uploadedAt: number | null;
+  /** Keep the file's bytes on this device after the server confirmed them (the user's choice). */
+  keepLocalCopy: boolean;
+  /** When the file's bytes were removed from this device after upload; the record stays for the list. */
+  releasedAt: number | null;
 }
 
 /** This device's own credential, from its enrolment link. */
@@ -68,25 +74,22 @@ export interface DeviceCredential {
   rejectedAt: number | null;
 }
 
-/** What the page shows of an item: everything but the Blob. */
-export type QueueItemView = Omit<QueueItem, 'blob'>;
-
-/** A fresh queue item for a file the user just added. */
-export function newQueueItem<B extends BlobLike>(
+/** A fresh queue record for a file the user just added; `blob` gives its size and default type. */
+export function newQueueItem(
   init: {
     id: string;
-    blob: B;
+    blob: BlobLike;
     name: string;
     type?: string;
     priority?: number;
     tags?: UploadTags;
     sha256?: string | null;
+    keepLocalCopy?: boolean;
   },
   now: number,
-): QueueItem<B> {
+): QueueItem {
   return {
     id: init.id,
-    blob: init.blob,
     name: init.name,
     type: init.type || init.blob.type || 'application/octet-stream',
     size: init.blob.size,
@@ -108,13 +111,15 @@ export function newQueueItem<B extends BlobLike>(
     waitingSince: now,
     lastError: null,
     uploadedAt: null,
+    keepLocalCopy: init.keepLocalCopy ?? false,
+    releasedAt: null,
   };
 }
 
-/** The page-safe view of an item: the Blob stays in IndexedDB. */
-export function viewOf<B extends BlobLike>(item: QueueItem<B>): QueueItemView {
-  const { blob: _blob, ...view } = item;
-  return view;
+/** A file being added to the queue: its record and its bytes, stored together once. */
+export interface NewFile<B extends BlobLike = BlobLike> {
+  item: QueueItem;
+  blob: B;
 }
 
 /** Bytes sent but not kept by the server: what drops and retries cost. */

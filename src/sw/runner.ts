@@ -9,8 +9,10 @@ import {
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
+import type { Change } from '../shared/queueStore.ts';
+import { forgetBackoff as backoffForgotten, reclaim } from '../shared/transitions.ts';
 import { createTusUploader, tusMetadata } from '../shared/tusUploader.ts';
-import { type BlobLike, type SignalLike, viewOf } from '../shared/types.ts';
+import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
 import { terminateUpload } from './terminations.ts';
@@ -84,14 +86,22 @@ export async function terminate(uploadUrl: string): Promise<void> {
   await terminateUpload(uploadUrl, await authHeaders());
 }
 
-/** The link is back: retries waiting out a backoff may go now, not at the end of a long delay. */
-export async function forgetBackoff(): Promise<void> {
+/** Applies `change` to every item, announcing each that changed. */
+async function changeEach(change: Change): Promise<void> {
   for (const item of await store.all()) {
-    if (item.status === 'waiting' && item.notBefore !== null) {
-      const updated = await store.update(item.id, { notBefore: null, waitReason: 'queued' });
-      if (updated) announce({ type: 'item-changed', item: viewOf(updated) });
-    }
+    let applied = false;
+    const updated = await store.update(item.id, (current) => {
+      const patch = change(current);
+      applied = patch !== null;
+      return patch;
+    });
+    if (updated && applied) announce({ type: 'item-changed', item: updated });
   }
+}
+
+/** The link is back: retries waiting out a backoff may go now, not at the end of a long delay. */
+export function forgetBackoff(): Promise<void> {
+  return changeEach(backoffForgotten(Date.now()));
 }
 
 /** The server refused this device's token: stop until the device is enrolled again. */
@@ -107,17 +117,8 @@ async function markSignedOut(): Promise<void> {
  * uploader, so at lock time they go back to waiting. The Web Lock is the lease: it is released when
  * its holder dies, whatever the way.
  */
-async function reclaimOrphans(): Promise<void> {
-  const now = Date.now();
-  for (const item of await store.all()) {
-    if (item.status !== 'uploading') continue;
-    const updated = await store.update(item.id, {
-      status: 'waiting',
-      waitReason: 'queued',
-      waitingSince: now,
-    });
-    if (updated) announce({ type: 'item-changed', item: viewOf(updated) });
-  }
+function reclaimOrphans(): Promise<void> {
+  return changeEach(reclaim(Date.now()));
 }
 
 /** Asks the browser for a Background Sync; false where the API is missing (Safari, Firefox). */
@@ -174,7 +175,9 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
         await markSignedOut();
         return { kind: 'ran', outcome, resynced: false };
       }
-      return { kind: 'ran', outcome, resynced: outcome.remaining > 0 && (await requestSync()) };
+      // A full device is not retried at once: a sync would fire again straight away, and fail the same.
+      const more = outcome.remaining > 0 && outcome.stoppedBecause !== 'storage-full';
+      return { kind: 'ran', outcome, resynced: more && (await requestSync()) };
     })
     .catch((): RunResult => ({ kind: 'busy', outcome: null, resynced: false }));
   return result;
@@ -190,7 +193,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
     await reclaimOrphans();
     for (;;) {
       const budgetMs = RUN_BUDGET_MS - (Date.now() - started);
-      outcome = await drainQueue<BlobLike>({
+      outcome = await drainQueue({
         store,
         uploader,
         clock,
@@ -198,7 +201,14 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
         budgetMs,
         interrupts,
         onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
-        onChange: (item) => announce({ type: 'item-changed', item: viewOf(item) }),
+        onChange: (item) => announce({ type: 'item-changed', item }),
+        onStorageFull: (id) =>
+          announce({
+            type: 'storage-full',
+            id,
+            message:
+              'This device is out of storage space, so progress cannot be saved. Nothing queued is lost; free some space and the upload goes on.',
+          }),
       });
       const linkSeemsUp = navigator.onLine !== false;
       const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;

@@ -1,6 +1,6 @@
 import type { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
-import { newQueueItem } from '../shared/types.ts';
+import { type NewFile, newQueueItem } from '../shared/types.ts';
 
 /** Path the manifest's share_target posts to. */
 export const SHARE_PATH = '/share';
@@ -11,23 +11,25 @@ export const SHARE_PATH = '/share';
  * the server: the worker answers it, so sharing works offline too.
  */
 export async function receiveShare(request: Request, store: IdbQueueStore): Promise<Response> {
-  let added = 0;
+  let count = 0;
   try {
     const form = await request.formData();
     const files = form.getAll('files').filter((f): f is File => f instanceof File);
     const now = Date.now();
-    const items = [];
+    const added: NewFile<Blob>[] = [];
     for (const file of files) {
       const sha256 = await hashBlob(file);
-      items.push(
-        newQueueItem({ id: crypto.randomUUID(), blob: file, name: file.name, type: file.type, sha256 }, now),
+      const item = newQueueItem(
+        { id: crypto.randomUUID(), blob: file, name: file.name, type: file.type, sha256 },
+        now,
       );
+      added.push({ item, blob: file });
     }
-    await store.add(items);
-    added = items.length;
+    await store.add(added);
+    count = added.length;
   } catch (error) {
     console.error('[tender] shared files could not be queued', error);
     return Response.redirect(`/?share-failed=1`, 303);
   }
-  return Response.redirect(`/?shared=${added}`, 303);
+  return Response.redirect(`/?shared=${count}`, 303);
 }

@@ -5,14 +5,14 @@ import { UploadError } from '../../src/shared/UploadError.ts';
 import { MemoryQueueStore, VirtualClock } from './fakes.ts';
 
 const blob = (size: number) => new Blob([new Uint8Array(size)]);
-const item = (id: string, priority = 5, createdAt = 0): QueueItem<BlobLike> =>
+const item = (id: string, priority = 5, createdAt = 0): QueueItem =>
   newQueueItem({ id, blob: blob(100), name: `${id}.pdf`, priority }, createdAt);
 
 /** An uploader whose outcomes per item are scripted: each call takes the next outcome. */
 function scripted(outcomes: Record<string, (UploadError | 'ok')[]>, clock?: VirtualClock, msPerUpload = 0) {
   const calls: string[] = [];
   const uploader: Uploader<BlobLike> = {
-    async upload(queued, ctx) {
+    async upload(queued, _file, ctx) {
       calls.push(queued.id);
       if (clock) clock.time += msPerUpload;
       const next = outcomes[queued.id]?.shift() ?? 'ok';

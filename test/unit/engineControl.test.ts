@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { drainQueue, type InterruptRegistry, type Uploader } from '../../src/shared/engine.ts';
+import { pause } from '../../src/shared/transitions.ts';
 import {
   type BlobLike,
   bytesWasted,
@@ -11,7 +12,7 @@ import { UploadError } from '../../src/shared/UploadError.ts';
 import { MemoryQueueStore, VirtualClock } from './fakes.ts';
 
 const CHUNK = 100;
-const item = (id: string, size: number, priority = 5, createdAt = 0): QueueItem<BlobLike> =>
+const item = (id: string, size: number, priority = 5, createdAt = 0): QueueItem =>
   newQueueItem({ id, blob: new Blob([new Uint8Array(size)]), name: id, priority }, createdAt);
 
 /**
@@ -24,7 +25,7 @@ function chunked(
 ) {
   const log: string[] = [];
   const uploader: Uploader<BlobLike> = {
-    async upload(queued, ctx) {
+    async upload(queued, _file, ctx) {
       let offset = queued.bytesConfirmed;
       while (offset < queued.size) {
         if (ctx.signal.aborted) throw new UploadError('aborted', 'stopped');
@@ -57,7 +58,7 @@ describe('critical files jump the queue', () => {
     const store = new MemoryQueueStore([item('video', 1000, 3)]);
     const { uploader, log } = chunked(clock, {
       afterChunk: async (id, offset) => {
-        if (id === 'video' && offset === 200) store.items.set('cert', item('cert', 150, 9, clock.now()));
+        if (id === 'video' && offset === 200) store.seed(item('cert', 150, 9, clock.now()));
       },
     });
     const out = await drainQueue({ store, uploader, clock });
@@ -72,7 +73,7 @@ describe('critical files jump the queue', () => {
     const store = new MemoryQueueStore([item('a', 300, 9)]);
     const { uploader, log } = chunked(clock, {
       afterChunk: async (id, offset) => {
-        if (id === 'a' && offset === 100) store.items.set('b', item('b', 100, 9, clock.now()));
+        if (id === 'a' && offset === 100) store.seed(item('b', 100, 9, clock.now()));
       },
     });
     await drainQueue({ store, uploader, clock });
@@ -88,7 +89,7 @@ describe('user controls during a run', () => {
     const { uploader } = chunked(clock, {
       afterChunk: async (id, offset) => {
         if (id === 'big' && offset === 200) {
-          await store.update('big', { status: 'paused' });
+          await store.update('big', pause(clock.now()));
           interrupts.stops.get('big')?.();
         }
       },
@@ -97,6 +98,42 @@ describe('user controls during a run', () => {
     expect(out).toMatchObject({ stoppedBecause: 'empty', uploaded: 1 });
     expect(store.items.get('big')).toMatchObject({ status: 'paused', bytesConfirmed: 200, attempts: 0 });
     expect(store.items.get('small')?.status).toBe('uploaded');
+  });
+
+  it('a pause whose word never reaches the run still stops the file at the next chunk', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryQueueStore([item('big', 500, 5, 0)]);
+    const { uploader, log } = chunked(clock, {
+      afterChunk: async (id, offset) => {
+        if (id === 'big' && offset === 100) await store.update('big', pause(clock.now()));
+      },
+    });
+    await drainQueue({ store, uploader, clock });
+    // The chunk confirmed after the pause was written is the last one sent.
+    expect(log).toEqual(['big@100', 'big@200']);
+    expect(store.items.get('big')).toMatchObject({ status: 'paused', bytesConfirmed: 200, bytesSent: 200 });
+  });
+
+  it('a pause that lands between choosing a file and starting it stands', async () => {
+    const clock = new VirtualClock();
+    /** Pauses the file right after the run has read the queue, before it marks the file Uploading. */
+    class PausedMeanwhile extends MemoryQueueStore {
+      #once = true;
+      override async all() {
+        const items = await super.all();
+        if (this.#once) {
+          this.#once = false;
+          await this.update('a', pause(clock.now()));
+        }
+        return items;
+      }
+    }
+    const store = new PausedMeanwhile([item('a', 300)]);
+    const { uploader, log } = chunked(clock);
+    const out = await drainQueue({ store, uploader, clock });
+    expect(log).toEqual([]);
+    expect(out).toMatchObject({ stoppedBecause: 'empty', uploaded: 0 });
+    expect(store.items.get('a')).toMatchObject({ status: 'paused', tries: 0 });
   });
 
   it('removing the running file stops it and forgets it', async () => {
@@ -124,7 +161,7 @@ describe('counters', () => {
     const store = new MemoryQueueStore([item('f', 300, 5, t0)]);
     let calls = 0;
     const uploader: Uploader<BlobLike> = {
-      async upload(queued, ctx) {
+      async upload(queued, _file, ctx) {
         calls++;
         if (calls === 1) {
           // One chunk kept, then a chunk sent in full but lost with the link.
@@ -141,7 +178,7 @@ describe('counters', () => {
     await drainQueue({ store, uploader, clock });
     clock.time += 60_000; // a minute offline
     await drainQueue({ store, uploader, clock });
-    const f = store.items.get('f') as QueueItem<BlobLike>;
+    const f = store.items.get('f') as QueueItem;
     expect(f).toMatchObject({
       status: 'uploaded',
       tries: 2,

@@ -1,31 +1,70 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
-import type { Clock, QueueStore } from '../../src/shared/engine.ts';
-import type { BlobLike, QueueItem } from '../../src/shared/types.ts';
+import type { Clock } from '../../src/shared/engine.ts';
+import { type Change, type QueueStore, releasable } from '../../src/shared/queueStore.ts';
+import type { BlobLike, NewFile, QueueItem } from '../../src/shared/types.ts';
 
-/** An in-memory QueueStore for engine tests. */
+/** An in-memory QueueStore for engine tests; `writes` counts every record write, `blobWrites` every file write. */
 export class MemoryQueueStore implements QueueStore<BlobLike> {
-  readonly items = new Map<string, QueueItem<BlobLike>>();
+  readonly items = new Map<string, QueueItem>();
+  readonly blobs = new Map<string, BlobLike>();
+  writes = 0;
+  blobWrites = 0;
 
-  constructor(items: QueueItem<BlobLike>[] = []) {
-    for (const item of items) this.items.set(item.id, structuredClone({ ...item, blob: undefined as never }));
-    for (const item of items) (this.items.get(item.id) as QueueItem<BlobLike>).blob = item.blob;
+  /** Seeds records; each file's bytes are `blobs[id]`, or zeros of the record's size. */
+  constructor(items: QueueItem[] = [], blobs: Record<string, BlobLike> = {}) {
+    for (const item of items) this.seed(item, blobs[item.id]);
+  }
+
+  /** Puts a record and its file in place, as if added earlier (not counted as writes). */
+  seed(item: QueueItem, blob: BlobLike = new Blob([new Uint8Array(item.size)])) {
+    this.items.set(item.id, structuredClone(item));
+    this.blobs.set(item.id, blob);
   }
 
   async all() {
-    return [...this.items.values()].map((i) => ({ ...i }));
+    return [...this.items.values()].map((i) => structuredClone(i));
   }
 
   async get(id: string) {
     const item = this.items.get(id);
-    return item ? { ...item } : undefined;
+    return item ? structuredClone(item) : undefined;
   }
 
-  async update(id: string, patch: Partial<QueueItem<BlobLike>>) {
+  async add(files: NewFile<BlobLike>[]) {
+    if (files.some(({ item }) => this.items.has(item.id))) throw new Error('an item with that id exists');
+    for (const { item, blob } of files) {
+      this.items.set(item.id, structuredClone(item));
+      this.blobs.set(item.id, blob);
+      this.writes++;
+      this.blobWrites++;
+    }
+  }
+
+  async update(id: string, change: Change) {
     const item = this.items.get(id);
     if (!item) return undefined;
+    const patch = change(structuredClone(item));
+    if (!patch) return structuredClone(item);
     const next = { ...item, ...patch, id };
     this.items.set(id, next);
-    return { ...next };
+    this.writes++;
+    return structuredClone(next);
+  }
+
+  async blob(id: string) {
+    return this.blobs.get(id);
+  }
+
+  async release(id: string, now: number) {
+    const item = this.items.get(id);
+    if (!item || !releasable(item)) return item && structuredClone(item);
+    this.blobs.delete(id);
+    return this.update(id, () => ({ releasedAt: now }));
+  }
+
+  async remove(id: string) {
+    this.items.delete(id);
+    this.blobs.delete(id);
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { drainQueue, type UploadContext } from '../../src/shared/engine.ts';
+import type { Change } from '../../src/shared/queueStore.ts';
 import { createTusUploader } from '../../src/shared/tusUploader.ts';
-import { newQueueItem } from '../../src/shared/types.ts';
+import { newQueueItem, type QueueItem } from '../../src/shared/types.ts';
 import { UploadError } from '../../src/shared/UploadError.ts';
 import { type Exchange, MemoryQueueStore, ScriptedHttpStack, VirtualClock } from './fakes.ts';
 
@@ -18,6 +19,10 @@ function item(size: number, extra: Partial<ReturnType<typeof newQueueItem>> = {}
     ...extra,
   };
 }
+
+/** An item and its file's bytes, as the engine hands them to an uploader. */
+const withFile = (queued: ReturnType<typeof item>) =>
+  [queued, new Blob([new Uint8Array(queued.size)])] as const;
 
 function ctx(overrides: Partial<UploadContext> = {}) {
   const offsets: number[] = [];
@@ -53,7 +58,7 @@ describe('tus uploader over a scripted server', () => {
     ]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
     const { c, offsets, urls } = ctx();
-    await uploader.upload(item(10 * KB), c);
+    await uploader.upload(...withFile(item(10 * KB)), c);
     expect(offsets).toEqual([4 * KB, 8 * KB, 10 * KB]);
     expect(urls).toEqual([[URL1, false]]);
     expect(stack.sent.map((s) => s.bodySize)).toEqual([0, 4 * KB, 4 * KB, 2 * KB]);
@@ -73,7 +78,7 @@ describe('tus uploader over a scripted server', () => {
     ]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
     const { c, offsets } = ctx();
-    await uploader.upload(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 4 * KB }), c);
+    await uploader.upload(...withFile(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 4 * KB })), c);
     expect(offsets).toEqual([10 * KB]);
     expect(stack.sent.reduce((n, s) => n + s.bodySize, 0)).toBe(4 * KB);
   });
@@ -87,7 +92,7 @@ describe('tus uploader over a scripted server', () => {
     ]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
     const { c, urls } = ctx();
-    await uploader.upload(item(2 * KB, { uploadUrl: URL1 }), c);
+    await uploader.upload(...withFile(item(2 * KB, { uploadUrl: URL1 })), c);
     expect(urls).toEqual([[URL2, true]]);
   });
 
@@ -100,7 +105,7 @@ describe('tus uploader over a scripted server', () => {
       const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
       const { c, urls } = ctx();
       const error = await uploader
-        .upload(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 8 * KB }), c)
+        .upload(...withFile(item(10 * KB, { uploadUrl: URL1, bytesConfirmed: 8 * KB })), c)
         .catch((e) => e);
       expect(error).toBeInstanceOf(UploadError);
       expect(error.status).toBe(status);
@@ -113,7 +118,7 @@ describe('tus uploader over a scripted server', () => {
     const stack = new ScriptedHttpStack([{ method: 'HEAD', url: URL1, status: 404 }]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
     const error = await uploader
-      .upload(item(2 * KB, { uploadUrl: URL1, restarts: 1 }), ctx().c)
+      .upload(...withFile(item(2 * KB, { uploadUrl: URL1, restarts: 1 })), ctx().c)
       .catch((e) => e);
     expect(error.code).toBe('upload-gone');
     expect(stack.sent.map((s) => s.method)).toEqual(['HEAD']);
@@ -131,7 +136,7 @@ describe('tus uploader over a scripted server', () => {
   it.each(failures)('a %s during a PATCH becomes %s', async (_n, failure, code, status) => {
     const stack = new ScriptedHttpStack([created, failure]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
-    const error = await uploader.upload(item(10 * KB), ctx().c).catch((e) => e);
+    const error = await uploader.upload(...withFile(item(10 * KB)), ctx().c).catch((e) => e);
     expect(error).toBeInstanceOf(UploadError);
     expect(error.code).toBe(code);
     expect(error.status).toBe(status);
@@ -140,7 +145,7 @@ describe('tus uploader over a scripted server', () => {
   it('reads Retry-After from a 429', async () => {
     const stack = new ScriptedHttpStack([{ method: 'POST', status: 429, headers: { 'Retry-After': '2' } }]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
-    const error = await uploader.upload(item(10 * KB), ctx().c).catch((e) => e);
+    const error = await uploader.upload(...withFile(item(10 * KB)), ctx().c).catch((e) => e);
     expect(error.code).toBe('rate-limited');
     expect(error.retryAfterSec).toBe(2);
   });
@@ -149,7 +154,7 @@ describe('tus uploader over a scripted server', () => {
     const stack = new ScriptedHttpStack([created, patch(0, 4 * KB)]);
     const uploader = createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB });
     const { c, offsets } = ctx({ shouldYield: () => true });
-    const error = await uploader.upload(item(10 * KB), c).catch((e) => e);
+    const error = await uploader.upload(...withFile(item(10 * KB)), c).catch((e) => e);
     expect(error.code).toBe('yielded');
     expect(offsets).toEqual([4 * KB]);
     expect(stack.remaining).toBe(0);
@@ -202,5 +207,40 @@ describe('engine with the tus uploader, link cut mid-upload', () => {
     expect(second).toMatchObject({ stoppedBecause: 'empty', uploaded: 1, remaining: 0 });
     expect(store.items.get('q1')).toMatchObject({ status: 'uploaded', bytesConfirmed: 10 * KB });
     expect(back.remaining).toBe(0);
+  });
+});
+
+describe('engine with the tus uploader, device storage full', () => {
+  it('stops sending when a confirmed offset cannot be saved, loses nothing, and says which file', async () => {
+    const clock = new VirtualClock();
+    /** A device whose storage fills up after the first chunk's offset is saved. */
+    class FillingStore extends MemoryQueueStore {
+      offsetsSaved = 0;
+      override async update(id: string, change: Change) {
+        const probe = change(this.items.get(id) as QueueItem);
+        if (probe && 'bytesConfirmed' in probe && ++this.offsetsSaved > 1)
+          throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return super.update(id, change);
+      }
+    }
+    const store = new FillingStore([item(16 * KB)]);
+    const stack = new ScriptedHttpStack([
+      created,
+      patch(0, 4 * KB),
+      patch(4 * KB, 8 * KB),
+      // Nothing after this: one more PATCH would fail the script.
+    ]);
+    const full: string[] = [];
+    const out = await drainQueue({
+      store,
+      clock,
+      uploader: createTusUploader({ endpoint: ENDPOINT, httpStack: stack, chunkSize: 4 * KB }),
+      onStorageFull: (id) => full.push(id),
+    });
+    expect(out.stoppedBecause).toBe('storage-full');
+    expect(full).toEqual(['q1']);
+    expect(stack.sent.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH']);
+    expect(store.items.get('q1')).toMatchObject({ uploadUrl: URL1, bytesConfirmed: 4 * KB });
+    expect(store.blobs.get('q1')?.size).toBe(16 * KB);
   });
 });

@@ -14,6 +14,7 @@ export function AddFiles() {
   const [documentType, setDocumentType] = useState('');
   const [systemTag, setSystemTag] = useState('');
   const [directories, setDirectories] = useState('');
+  const [keepLocalCopy, setKeepLocalCopy] = useState(false);
 
   const tags = (): UploadTags => {
     const t: UploadTags = {};
@@ -26,7 +27,7 @@ export function AddFiles() {
   const add = async (files: PreparedFile[]) => {
     setPending(null);
     try {
-      await addPrepared(files, { priority, tags: tags() });
+      await addPrepared(files, { priority, tags: tags(), keepLocalCopy });
     } catch (err) {
       const list = err instanceof AddFilesError ? err.notAdded : files.map((f) => f.file.name);
       setError(`${err instanceof Error ? err.message : String(err)} (not added: ${list.join(', ')})`);
@@ -125,6 +126,14 @@ export function AddFiles() {
             placeholder="e.g. Engine room/Pumps"
             onInput={(e) => setDirectories((e.currentTarget as HTMLInputElement).value)}
           />
+        </label>
+        <label>
+          <input
+            type="checkbox"
+            checked={keepLocalCopy}
+            onChange={(e) => setKeepLocalCopy((e.currentTarget as HTMLInputElement).checked)}
+          />{' '}
+          Keep a copy on this device after upload
         </label>
       </div>
       {checking && <p role="status">{checking}</p>}

@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
-import { bytesWasted, type QueueItemView, waitedMs } from '../../shared/types.ts';
+import { bytesWasted, type QueueItem, waitedMs } from '../../shared/types.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { pauseItem, removeItem, resumeItem, retryItem, setPriority } from '../queueState.ts';
 import { statusDetail, statusLabel } from './statusText.ts';
 
 /** Pause, resume, cancel, retry and remove for one file. */
-function RowControls({ item }: { item: QueueItemView }) {
+function RowControls({ item }: { item: QueueItem }) {
   const [asking, setAsking] = useState(false);
   const active = item.status === 'waiting' || item.status === 'uploading';
   if (asking) {
@@ -73,12 +73,13 @@ function RowControls({ item }: { item: QueueItemView }) {
 
 /** One row of the queue: name, size, progress, status with its reason, counters and controls. */
 function QueueRow(props: {
-  item: QueueItemView;
+  item: QueueItem;
   online: boolean;
   running: boolean;
   live: number | undefined;
+  storageFull: string | undefined;
 }) {
-  const { item, online, running, live } = props;
+  const { item, online, running, live, storageFull } = props;
   const detail = statusDetail(item, online, running);
   const onServer = Math.min(item.size, Math.max(item.bytesConfirmed, live ?? 0));
   const wasted = bytesWasted(item);
@@ -108,6 +109,20 @@ function QueueRow(props: {
         {wasted > 0 && <> · wasted {formatBytes(wasted)}</>} · waited{' '}
         {formatDuration(waitedMs(item, Date.now()))}
       </div>
+      {storageFull && (
+        <div class="storage-full" role="alert">
+          {storageFull}
+        </div>
+      )}
+      {item.status === 'uploaded' && (
+        <div class="local-copy">
+          {item.releasedAt !== null
+            ? 'Removed from this device: the server holds it.'
+            : item.keepLocalCopy
+              ? 'A copy is kept on this device.'
+              : 'Still on this device.'}
+        </div>
+      )}
       {item.restarts > 0 && (
         <div class="note">
           Sent again from the start{item.restarts > 1 ? ` (${item.restarts} times)` : ''}: the server had lost
@@ -121,20 +136,28 @@ function QueueRow(props: {
 
 /** The upload queue, highest priority and oldest first. */
 export function QueueList(props: {
-  items: QueueItemView[];
+  items: QueueItem[];
   live: Record<string, number>;
+  storageFull: Record<string, string>;
   loaded: boolean;
   online: boolean;
   running: boolean;
 }) {
-  const { items, live, loaded, online, running } = props;
+  const { items, live, storageFull, loaded, online, running } = props;
   return (
     <section aria-labelledby="queue-heading">
       <h2 id="queue-heading">Upload queue</h2>
       {loaded && items.length === 0 && <p class="empty">Nothing queued. Add files to send them ashore.</p>}
       <ul class="queue" aria-label="Upload queue">
         {items.map((item) => (
-          <QueueRow key={item.id} item={item} online={online} running={running} live={live[item.id]} />
+          <QueueRow
+            key={item.id}
+            item={item}
+            online={online}
+            running={running}
+            live={live[item.id]}
+            storageFull={storageFull[item.id]}
+          />
         ))}
       </ul>
     </section>

@@ -1,4 +1,4 @@
-import type { QueueItemView } from '../../shared/types.ts';
+import type { QueueItem } from '../../shared/types.ts';
 import { formatTime } from '../format.ts';
 
 const LABELS = {
@@ -10,12 +10,12 @@ const LABELS = {
 } as const;
 
 /** The status label a crew member sees. */
-export function statusLabel(item: QueueItemView): string {
+export function statusLabel(item: QueueItem): string {
   return LABELS[item.status];
 }
 
 /** Why the item is in its state, in plain words; empty when nothing needs saying. */
-export function statusDetail(item: QueueItemView, online: boolean, running: boolean): string {
+export function statusDetail(item: QueueItem, online: boolean, running: boolean): string {
   if (item.status === 'failed') return item.lastError ?? 'Unknown error';
   if (item.status !== 'waiting') return '';
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';

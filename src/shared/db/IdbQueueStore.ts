@@ -1,9 +1,14 @@
 import type { IDBPDatabase } from 'idb';
-import type { QueueStore } from '../engine.ts';
-import type { DeviceCredential, QueueItem } from '../types.ts';
+import { type Change, type QueueStore, releasable } from '../queueStore.ts';
+import type { DeviceCredential, NewFile, QueueItem } from '../types.ts';
 import { openQueueDb, type TenderDbSchema } from './QueueDb.ts';
 
-/** The durable queue (and this device's credential) in IndexedDB, used by both the page and the worker. */
+/**
+ * The durable queue (and this device's credential) in IndexedDB, used by both the page and the
+ * worker. Records and file bytes live in separate stores: browsers write a stored Blob out as a new
+ * file each time its record is put, so a Blob inside a record that changes with every chunk would be
+ * copied again and again.
+ */
 export class IdbQueueStore implements QueueStore<Blob> {
   #db: Promise<IDBPDatabase<TenderDbSchema>> | null = null;
   readonly #name: string | undefined;
@@ -23,35 +28,57 @@ export class IdbQueueStore implements QueueStore<Blob> {
     return this.#db;
   }
 
-  /** Every item, in no particular order. */
-  async all(): Promise<QueueItem<Blob>[]> {
+  async all(): Promise<QueueItem[]> {
     return (await this.#open()).getAll('items');
   }
 
-  async get(id: string): Promise<QueueItem<Blob> | undefined> {
+  async get(id: string): Promise<QueueItem | undefined> {
     return (await this.#open()).get('items', id);
   }
 
-  /** Adds items in one transaction: either all are stored or none is. */
-  async add(items: QueueItem<Blob>[]): Promise<void> {
-    const tx = (await this.#open()).transaction('items', 'readwrite');
-    await Promise.all([...items.map((item) => tx.store.add(item)), tx.done]);
+  async add(files: NewFile<Blob>[]): Promise<void> {
+    const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
+    const items = tx.objectStore('items');
+    const blobs = tx.objectStore('blobs');
+    await Promise.all([
+      ...files.flatMap(({ item, blob }) => [items.add(item), blobs.add(blob, item.id)]),
+      tx.done,
+    ]);
   }
 
-  async update(id: string, patch: Partial<QueueItem<Blob>>): Promise<QueueItem<Blob> | undefined> {
+  async update(id: string, change: Change): Promise<QueueItem | undefined> {
     const tx = (await this.#open()).transaction('items', 'readwrite');
     const current = await tx.store.get(id);
-    if (!current) {
+    const patch = current ? change(current) : null;
+    if (!current || !patch) {
       await tx.done;
-      return undefined;
+      return current;
     }
     const next = { ...current, ...patch, id };
     await Promise.all([tx.store.put(next), tx.done]);
     return next;
   }
 
+  async blob(id: string): Promise<Blob | undefined> {
+    return (await this.#open()).get('blobs', id);
+  }
+
+  async release(id: string, now: number): Promise<QueueItem | undefined> {
+    const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
+    const items = tx.objectStore('items');
+    const current = await items.get(id);
+    if (!current || !releasable(current)) {
+      await tx.done;
+      return current;
+    }
+    const next = { ...current, releasedAt: now };
+    await Promise.all([items.put(next), tx.objectStore('blobs').delete(id), tx.done]);
+    return next;
+  }
+
   async remove(id: string): Promise<void> {
-    await (await this.#open()).delete('items', id);
+    const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
+    await Promise.all([tx.objectStore('items').delete(id), tx.objectStore('blobs').delete(id), tx.done]);
   }
 
   /** This device's credential, if it was enrolled. */

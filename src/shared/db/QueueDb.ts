@@ -1,12 +1,18 @@
-import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from 'idb';
 import type { DeviceCredential, QueueItem } from '../types.ts';
 
 /** The queue's IndexedDB schema; this file is the only one that knows the stores. */
 export interface TenderDbSchema extends DBSchema {
+  /** Small records of state, rewritten on every change. */
   items: {
     key: string;
-    value: QueueItem<Blob>;
+    value: QueueItem;
     indexes: { 'by-status': string };
+  };
+  /** Each file's bytes, keyed by its item's id: written once when added, deleted when released or removed. */
+  blobs: {
+    key: string;
+    value: Blob;
   };
   settings: {
     key: 'credential';
@@ -15,12 +21,12 @@ export interface TenderDbSchema extends DBSchema {
 }
 
 export const DB_NAME = 'tender';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
-/** Opens (and upgrades) the queue database. Migrations only add. */
+/** Opens (and upgrades) the queue database. Migrations only add, and move. */
 export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<TenderDbSchema>> {
   return openDB<TenderDbSchema>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, tx) {
       // Each step adds; never delete a store here, or a user's queued files go with it.
       if (oldVersion < 1) {
         const items = db.createObjectStore('items', { keyPath: 'id' });
@@ -29,10 +35,37 @@ export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<Tender
       if (oldVersion < 2) {
         db.createObjectStore('settings');
       }
+      if (oldVersion < 3) {
+        db.createObjectStore('blobs');
+        if (oldVersion > 0) void moveBlobsOut(tx, Date.now());
+      }
     },
     blocking(_current, _next, event) {
       // A newer version of the app wants to upgrade: let it.
       (event.target as IDBDatabase | null)?.close();
     },
   });
+}
+
+/** A record as version 2 stored it: the file's Blob inside, rewritten with every change of state. */
+type LegacyItem = QueueItem & { blob?: Blob };
+
+/**
+ * Moves each file's Blob out of its record into `blobs`, once, inside the upgrade transaction (all or
+ * nothing), and gives old records the fields they lacked. Files the server already holds are not
+ * moved but released, as a new upload's are.
+ */
+async function moveBlobsOut(
+  tx: IDBPTransaction<TenderDbSchema, StoreNames<TenderDbSchema>[], 'versionchange'>,
+  now: number,
+): Promise<void> {
+  const blobs = tx.objectStore('blobs');
+  let cursor = await tx.objectStore('items').openCursor();
+  while (cursor) {
+    const { blob, ...item } = cursor.value as LegacyItem;
+    const uploaded = item.status === 'uploaded';
+    if (blob && !uploaded) await blobs.put(blob, item.id);
+    await cursor.update({ ...item, keepLocalCopy: false, releasedAt: uploaded ? now : null });
+    cursor = await cursor.continue();
+  }
 }
