@@ -6,8 +6,10 @@ import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
 import { applyCors, sendPreflight } from './cors.ts';
+import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
+import { DeviceRequests } from './deviceRequests.ts';
 import { Devices } from './devices.ts';
 import { freeBytesSync } from './disk.ts';
 import { Faults } from './faults.ts';
@@ -68,17 +70,22 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
   const faults = config.testFaults ? new Faults() : undefined;
+  const requests = new DeviceRequests();
+  const limits = new DeviceLimits({
+    rate: config.deviceRate,
+    burst: config.deviceBurst,
+    maxOpen: config.deviceMaxOpen,
+  });
   const gateway = new TusGateway({
     dataDir: config.dataDir,
     maxUploadBytes: config.maxUploadBytes,
     minFreeBytes: config.minFreeBytes,
+    deviceMaxReservedBytes: config.deviceMaxReservedBytes,
+    deviceMaxUnfinished: config.deviceMaxUnfinished,
     types,
     auth,
-    limits: new DeviceLimits({
-      rate: config.deviceRate,
-      burst: config.deviceBurst,
-      maxOpen: config.deviceMaxOpen,
-    }),
+    requests,
+    limits,
     faults,
     uploads,
     partials,
@@ -96,6 +103,21 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     throw error;
   }
   let url = '';
+
+  // Bookkeeping runs one job at a time: recovery catch-up, expiry, dropping abandoned uploads.
+  let maintaining = Promise.resolve();
+  const schedule = (job: () => Promise<unknown>) => {
+    maintaining = maintaining
+      .then(job)
+      .then(() => {})
+      .catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }));
+    return maintaining;
+  };
+  // Cuts every open request of a revoked device; its unfinished uploads then stop holding space.
+  const revoked = (deviceId: string) => {
+    requests.cut(deviceId);
+    void schedule(() => uploads.dropAbandoned());
+  };
 
   // push() sees every body byte the HTTP parser delivers, including bytes of aborted requests and of
   // requests tus never reads. A 'data' listener could not do this without stealing the body from tus.
@@ -119,6 +141,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (isDevicePath(pathname)) {
       const who = auth.device(req);
       if (!who.ok) return unauthorized(res, who.error);
+      requests.track(who.device.deviceId, req, res);
       const handled = await handleDevice(req, res, pathname, who.device, { records, uploads, types });
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
@@ -134,7 +157,16 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
         log,
         faults,
         enrollUrl: (token) => `${publicBaseUrl(config, url)}/enroll#token=${token}`,
-        onRevoke: (deviceId) => gateway.closeDevice(deviceId),
+        onRevoke: revoked,
+        unfinished: (deviceId) => partials.ofDevice(deviceId),
+        dropUnfinished: async (deviceId) => {
+          requests.cut(deviceId);
+          let count = 0;
+          await schedule(async () => {
+            count = await uploads.dropDevice(deviceId);
+          });
+          return count;
+        },
       });
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
@@ -195,14 +227,16 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
-  let maintaining = Promise.resolve();
-  const maintain = () => {
-    maintaining = maintaining
-      .then(() => uploads.maintain())
-      .catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }));
-  };
+  const maintain = () => void schedule(() => uploads.maintain());
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
+  // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.
+  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+    for (const deviceId of requests.devices()) {
+      if (devices.get(deviceId)?.revokedAt) requests.cut(deviceId);
+    }
+    void schedule(() => uploads.dropAbandoned());
+  });
 
   log('info', 'started', {
     url,
@@ -218,6 +252,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     clearInterval(timer);
+    unwatch();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Received bytes are acknowledged as they are cut off and clients resume from the server's

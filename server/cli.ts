@@ -3,12 +3,15 @@ import { renderUnicodeCompact } from 'uqr';
 import { loadConfig, publicBaseUrl } from './config.ts';
 import { openDatabase } from './db.ts';
 import { Devices } from './devices.ts';
+import { describeUnfinished, Partials } from './partials.ts';
 
 const USAGE = `Usage: npm run tender -- <command>
 
   enroll --name "Deck tablet" [--json]   enrol a device; prints its link and a QR code
   devices [--json]                       list enrolled devices
-  revoke <deviceId>                      revoke a device; its next request is refused
+  revoke <deviceId>                      revoke a device; its open requests are cut
+  unfinished <deviceId> [--json]         list a device's unfinished uploads
+  drop <deviceId>                        delete a device's unfinished uploads (frees its quota)
 
 Reads TENDER_DATA_DIR (default ./data) and, for the link, TENDER_PUBLIC_URL
 (default http(s)://localhost:$PORT). Works whether or not the server is running.`;
@@ -67,7 +70,37 @@ function run(argv: string[]): void {
     if (!new Devices(openDatabase(config.dataDir)).revoke(deviceId)) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
-    console.log(`Revoked ${deviceId}. Its next request is refused.`);
+    console.log(
+      `Revoked ${deviceId}. A running server cuts its open requests within seconds and deletes its unfinished uploads.`,
+    );
+    return;
+  }
+  if (command === 'unfinished' || command === 'drop') {
+    const { values, positionals } = parse(rest, command === 'unfinished' ? ['json'] : [], 1);
+    const deviceId = positionals[0] ?? '';
+    const db = openDatabase(config.dataDir);
+    if (!new Devices(db).get(deviceId)) {
+      throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
+    }
+    const partials = new Partials(db);
+    if (command === 'drop') {
+      // The running server holds the upload files and locks; it deletes what is marked here.
+      const count = partials.requestDrop(deviceId);
+      console.log(
+        `Marked ${count} unfinished upload(s) of ${deviceId} to drop. A running server deletes them within seconds; otherwise the server does at its next start.`,
+      );
+      return;
+    }
+    const list = partials.ofDevice(deviceId).map(describeUnfinished);
+    if (values.json) {
+      console.log(JSON.stringify(list));
+      return;
+    }
+    if (!list.length) console.log(`Device ${deviceId} has no unfinished uploads.`);
+    for (const u of list) {
+      const mark = u.dropRequested ? '  (drop requested)' : '';
+      console.log(`${u.id}  ${u.name.padEnd(24)}  ${u.offset}/${u.size} bytes  since ${u.createdAt}${mark}`);
+    }
     return;
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);

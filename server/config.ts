@@ -32,6 +32,11 @@ export type TenderConfig = {
   deviceRate: number;
   deviceBurst: number;
   deviceMaxOpen: number;
+  /** Per-device caps on unfinished uploads: their total size, and how many. */
+  deviceMaxReservedBytes: number;
+  deviceMaxUnfinished: number;
+  /** How often the database is checked for revocations and drops made by the CLI. */
+  watchIntervalMs: number;
   /** PEM file paths; both set means HTTPS. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -79,6 +84,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     deviceRate: readInt(env, 'TENDER_DEVICE_RATE', 20, 1, 1_000_000),
     deviceBurst: readInt(env, 'TENDER_DEVICE_BURST', 100, 1, 1_000_000),
     deviceMaxOpen: readInt(env, 'TENDER_DEVICE_MAX_OPEN', 4, 1, 10_000),
+    deviceMaxReservedBytes: readInt(
+      env,
+      'TENDER_DEVICE_MAX_RESERVED_BYTES',
+      20 * GIB,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 32, 1, 100_000),
+    watchIntervalMs: readInt(env, 'TENDER_WATCH_INTERVAL_MS', 500, 10, 60_000),
     tlsCert: tlsCert && path.resolve(tlsCert),
     tlsKey: tlsKey && path.resolve(tlsKey),
     corsOrigins: parseOrigins(env.TENDER_CORS_ORIGINS),

@@ -39,6 +39,9 @@ const MIGRATIONS = [
      sha256 TEXT,
      target TEXT
    );`,
+  // The operator's CLI asks the running server to drop a device's unfinished uploads by marking them.
+  `ALTER TABLE partials ADD COLUMN drop_requested_at TEXT;
+   CREATE INDEX partials_device ON partials (device_id);`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/tender.db` and brings its schema up to date. */

@@ -10,7 +10,7 @@ export class Metrics {
   uploadsCompleted = 0;
   uploadsDeduplicated = 0;
   /** Unfinished uploads given up, by reason. */
-  readonly uploadsFailed = { checksum: 0, expired: 0 };
+  readonly uploadsFailed = { checksum: 0, expired: 0, dropped: 0 };
   /** Chunks (Upload-Checksum) and whole files (sha256 metadata) refused because a digest did not match. */
   checksumFailures = 0;
   authFailures = 0;

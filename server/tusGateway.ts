@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type { Auth } from './auth.ts';
 import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum } from './checksum.ts';
+import type { DeviceRequests } from './deviceRequests.ts';
 import { freeBytes } from './disk.ts';
 import type { Faults } from './faults.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
@@ -16,9 +17,14 @@ export type TusGatewayOptions = {
   dataDir: string;
   maxUploadBytes: number;
   minFreeBytes: number;
+  /** Per-device caps on unfinished uploads: total size and count. */
+  deviceMaxReservedBytes: number;
+  deviceMaxUnfinished: number;
   types: TypeAllowlist;
   auth: Auth;
   limits: DeviceLimits;
+  /** Open requests per device, cut when the device is revoked. */
+  requests: DeviceRequests;
   /** Present only when test faults are enabled. */
   faults?: Faults;
   uploads: Uploads;
@@ -31,6 +37,8 @@ type OpenPatch = { req: http.IncomingMessage; deviceId: string };
 
 const UPLOAD_PATH = /^\/files\/([A-Za-z0-9_-]{1,128})\/?$/;
 const CONCURRENCY_RETRY_AFTER_S = 2;
+// A device at its quota waits for its own uploads to finish (or for the operator to drop them).
+const QUOTA_RETRY_AFTER_S = 60;
 
 /**
  * Everything in front of @tus/server for /files: device auth, ownership, limits, metadata and
@@ -58,6 +66,7 @@ export class TusGateway {
     const who = auth.device(req);
     if (!who.ok) return fail(res, 401, who.error, { 'WWW-Authenticate': 'Bearer' });
     const deviceId = who.device.deviceId;
+    this.opts.requests.track(deviceId, req, res);
 
     const wait = limits.take(deviceId);
     if (wait > 0) {
@@ -83,7 +92,7 @@ export class TusGateway {
 
     let create: { id: string; metadata: Record<string, string> } | undefined;
     if (method === 'POST') {
-      const prepared = await this.prepareCreate(req, res);
+      const prepared = await this.prepareCreate(req, res, deviceId);
       if (!prepared) return;
       create = prepared;
     }
@@ -121,17 +130,6 @@ export class TusGateway {
     await uploads.handle(req, res, { deviceId, checksum, create });
   }
 
-  /** Cuts off every open PATCH of a device (after revocation). */
-  closeDevice(deviceId: string): void {
-    for (const [id, entry] of this.openPatches) {
-      if (entry.deviceId === deviceId) {
-        this.openPatches.delete(id);
-        this.opts.limits.leave(deviceId, entry.req);
-        entry.req.socket.destroy();
-      }
-    }
-  }
-
   // A new request for an upload means its client has given up on any older PATCH (a silent stall on
   // the satellite link). Left alone, that PATCH would hold the upload's lock until @tus/server's
   // drain timeout; destroying it releases the lock as soon as its received bytes are acknowledged.
@@ -147,8 +145,9 @@ export class TusGateway {
     this.opts.log('info', 'stale PATCH closed', { id, by: req.method });
   }
 
-  private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse) {
+  private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse, deviceId: string) {
     const { maxUploadBytes, minFreeBytes, types, partials, dataDir, uploads } = this.opts;
+    const { deviceMaxReservedBytes, deviceMaxUnfinished } = this.opts;
     const lengthHeader = req.headers['upload-length'];
     // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
     const length =
@@ -161,6 +160,30 @@ export class TusGateway {
     const check = checkMetadataHeader(typeof metadataHeader === 'string' ? metadataHeader : undefined, types);
     if (!check.ok) {
       fail(res, check.status, check.error);
+      return undefined;
+    }
+    if (length !== undefined && length > deviceMaxReservedBytes) {
+      fail(res, 413, `upload is larger than the ${deviceMaxReservedBytes}-byte limit per device`);
+      return undefined;
+    }
+    const reserved = partials.reservedBy(deviceId);
+    if (reserved.count >= deviceMaxUnfinished) {
+      this.opts.metrics.rateLimited++;
+      fail(res, 429, `this device already has ${reserved.count} unfinished uploads; finish or cancel some`, {
+        'Retry-After': String(QUOTA_RETRY_AFTER_S),
+      });
+      return undefined;
+    }
+    if (length !== undefined && reserved.bytes + length > deviceMaxReservedBytes) {
+      this.opts.metrics.rateLimited++;
+      fail(
+        res,
+        429,
+        "this device's unfinished uploads already hold its share of the disk; finish or cancel some",
+        {
+          'Retry-After': String(QUOTA_RETRY_AFTER_S),
+        },
+      );
       return undefined;
     }
     if (length !== undefined) {

@@ -6,6 +6,7 @@ import { type Lock, MemoryLocker, Server } from '@tus/server';
 import type Database from 'better-sqlite3';
 import type { Devices } from './devices.ts';
 import { syncDir } from './fsync.ts';
+import { tusError } from './httpError.ts';
 import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -133,36 +134,71 @@ export class Uploads {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
       });
     }
+    await this.dropAbandoned();
     await this.expire();
   }
 
   /** Deletes unfinished uploads created more than expiryMs ago; never touches completed ones. */
   async expire(): Promise<void> {
-    const { expiryMs, partials, log } = this.opts;
+    const { expiryMs, partials, metrics } = this.opts;
     if (expiryMs <= 0) return;
     const cutoff = new Date(Date.now() - expiryMs).toISOString();
     for (const partial of partials.expired(cutoff)) {
       if (this.stopped) return;
-      await this.expireOne(partial.id, cutoff).catch((error: unknown) => {
-        log('error', 'could not delete expired upload', { id: partial.id, error: String(error) });
-      });
+      const dropped = await this.drop(partial.id, 'expired', (current) => current.createdAt < cutoff);
+      if (dropped) metrics.uploadsFailed.expired++;
     }
   }
 
-  private async expireOne(id: string, cutoff: string): Promise<void> {
-    const { partials, log, metrics } = this.opts;
+  /**
+   * Deletes unfinished uploads no one can resume any more (their device is revoked, or the operator
+   * asked to drop them), so their reservations stop holding disk space and the device's quota.
+   */
+  async dropAbandoned(): Promise<number> {
+    let count = 0;
+    for (const partial of this.opts.partials.abandoned()) {
+      if (this.stopped) break;
+      if (await this.drop(partial.id, 'abandoned', () => true)) count++;
+    }
+    this.opts.metrics.uploadsFailed.dropped += count;
+    return count;
+  }
+
+  /** Deletes every unfinished upload of a device (cut its open requests first); returns how many. */
+  async dropDevice(deviceId: string): Promise<number> {
+    let count = 0;
+    for (const partial of this.opts.partials.ofDevice(deviceId)) {
+      if (await this.drop(partial.id, 'dropped by the operator', () => true)) count++;
+    }
+    this.opts.metrics.uploadsFailed.dropped += count;
+    return count;
+  }
+
+  // Deletes one unfinished upload under its lock if `still` holds for its current state.
+  private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
+    const { partials, log } = this.opts;
     const lock = this.memory.newLock(id);
-    await lock.lock(new AbortController().signal, () => {});
     try {
-      await this.store.exclusive(id, async () => {
-        const current = partials.get(id);
-        if (!current || current.completion || current.createdAt >= cutoff) return;
-        await this.store.discard(id);
-        metrics.uploadsFailed.expired++;
-        log('info', 'expired upload deleted', { id, deviceId: current.deviceId, acked: current.acked });
-      });
-    } finally {
-      await lock.unlock();
+      await lock.lock(new AbortController().signal, () => {});
+      try {
+        return await this.store.exclusive(id, async () => {
+          const current = partials.get(id);
+          if (!current || current.completion || !still(current)) return false;
+          await this.store.discard(id);
+          log('info', 'unfinished upload deleted', {
+            id,
+            reason,
+            deviceId: current.deviceId,
+            acked: current.acked,
+          });
+          return true;
+        });
+      } finally {
+        await lock.unlock();
+      }
+    } catch (error) {
+      log('error', 'could not delete unfinished upload', { id, reason, error: String(error) });
+      return false;
     }
   }
 
@@ -238,6 +274,11 @@ export class Uploads {
   }
 
   private async complete(partial: Partial, sha256: string): Promise<void> {
+    // A last chunk that raced the revocation must not become a record of a device no longer trusted.
+    if (this.opts.devices.get(partial.deviceId)?.revokedAt) {
+      await this.store.discard(partial.id);
+      throw tusError(401, 'This device has been revoked; enrol it again');
+    }
     const receivedAt = new Date().toISOString();
     const target = recordPath({
       id: partial.id,
