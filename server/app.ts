@@ -12,6 +12,7 @@ import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
 import { Devices } from './devices.ts';
 import { freeBytesSync } from './disk.ts';
+import { DiskRoom } from './diskRoom.ts';
 import { Faults } from './faults.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { DeviceLimits } from './limits.ts';
@@ -76,10 +77,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     burst: config.deviceBurst,
     maxOpen: config.deviceMaxOpen,
   });
+  const disk = new DiskRoom({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, partials });
   const gateway = new TusGateway({
-    dataDir: config.dataDir,
     maxUploadBytes: config.maxUploadBytes,
-    minFreeBytes: config.minFreeBytes,
+    disk,
     deviceMaxReservedBytes: config.deviceMaxReservedBytes,
     deviceMaxUnfinished: config.deviceMaxUnfinished,
     types,
@@ -142,7 +143,19 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       const who = auth.device(req);
       if (!who.ok) return unauthorized(res, who.error);
       requests.track(who.device.deviceId, req, res);
-      const handled = await handleDevice(req, res, pathname, who.device, { records, uploads, types });
+      const wait = limits.take(who.device.deviceId);
+      if (wait > 0) {
+        metrics.rateLimited++;
+        res.setHeader('Retry-After', String(wait));
+        return sendJson(res, 429, { error: 'too many requests from this device' });
+      }
+      const handled = await handleDevice(req, res, pathname, who.device, {
+        records,
+        uploads,
+        types,
+        disk,
+        log,
+      });
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
     }

@@ -1,14 +1,25 @@
 import type http from 'node:http';
 import { readJson } from './body.ts';
 import type { Device } from './devices.ts';
+import type { DiskRoom } from './diskRoom.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
+import type { Logger } from './log.ts';
 import { checkMetadata } from './metadata.ts';
 import type { UploadRecords } from './records.ts';
 import { sendJson } from './respond.ts';
 import type { Uploads } from './uploads.ts';
 
 /** Collaborators of the device API. */
-export type DeviceApiOptions = { records: UploadRecords; uploads: Uploads; types: TypeAllowlist };
+export type DeviceApiOptions = {
+  records: UploadRecords;
+  uploads: Uploads;
+  types: TypeAllowlist;
+  disk: DiskRoom;
+  log: Logger;
+};
+
+// A duplicate costs a record and a directory entry, not its size; this stands in for both.
+const DUPLICATE_COST_BYTES = 64 * 1024;
 
 const PROGRESS = /^\/api\/progress\/([A-Za-z0-9_-]{1,128})$/;
 
@@ -64,8 +75,15 @@ export async function handleDevice(
       sendJson(res, 404, { error: 'no stored upload has this content; upload it' });
       return true;
     }
+    const room = await opts.disk.fits(DUPLICATE_COST_BYTES);
+    if (!room.ok) {
+      opts.log('warn', 'duplicate refused: disk quota', room);
+      sendJson(res, 507, { error: 'the server does not have room for this upload' });
+      return true;
+    }
     const record = await opts.uploads.recordDuplicate(device.deviceId, original, check.metadata);
-    sendJson(res, 200, { id: record.id, duplicateOf: record.duplicateOf });
+    // Only this device's new record: nothing about the upload it duplicates, whose device it was.
+    sendJson(res, 200, { id: record.id });
     return true;
   }
   return false;

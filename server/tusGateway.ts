@@ -2,7 +2,7 @@ import type http from 'node:http';
 import type { Auth } from './auth.ts';
 import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum } from './checksum.ts';
 import type { DeviceRequests } from './deviceRequests.ts';
-import { freeBytes } from './disk.ts';
+import type { DiskRoom } from './diskRoom.ts';
 import type { Faults } from './faults.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
 import type { DeviceLimits } from './limits.ts';
@@ -14,9 +14,9 @@ import type { Uploads } from './uploads.ts';
 
 /** Settings and collaborators of the /files gateway. */
 export type TusGatewayOptions = {
-  dataDir: string;
   maxUploadBytes: number;
-  minFreeBytes: number;
+  /** The server-wide disk check. */
+  disk: DiskRoom;
   /** Per-device caps on unfinished uploads: total size and count. */
   deviceMaxReservedBytes: number;
   deviceMaxUnfinished: number;
@@ -146,7 +146,7 @@ export class TusGateway {
   }
 
   private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse, deviceId: string) {
-    const { maxUploadBytes, minFreeBytes, types, partials, dataDir, uploads } = this.opts;
+    const { maxUploadBytes, types, partials, disk, uploads } = this.opts;
     const { deviceMaxReservedBytes, deviceMaxUnfinished } = this.opts;
     const lengthHeader = req.headers['upload-length'];
     // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
@@ -187,9 +187,9 @@ export class TusGateway {
       return undefined;
     }
     if (length !== undefined) {
-      const free = await freeBytes(dataDir);
-      if (free - partials.outstandingBytes() - length < minFreeBytes) {
-        this.opts.log('warn', 'upload refused: disk quota', { free, length, minFreeBytes });
+      const room = await disk.fits(length);
+      if (!room.ok) {
+        this.opts.log('warn', 'upload refused: disk quota', { ...room, length });
         fail(res, 507, 'the server does not have room for this upload');
         return undefined;
       }
