@@ -5,14 +5,19 @@ import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { type Checksum, hasherFor } from './checksum.ts';
 import { hashFile, syncDir } from './fsync.ts';
-import { tusError } from './httpError.ts';
+import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecords } from './records.ts';
 
 /** What the store needs to know about the request that holds an upload's lock. */
-export type Writer = { deviceId: string; checksum?: Checksum };
+export type Writer = {
+  deviceId: string;
+  checksum?: Checksum;
+  /** The answer a failed write chose (507 for a full disk, 460 …), whatever @tus/server makes of it. */
+  failure?: TusError;
+};
 
 /** Collaborators of the store. */
 export type DurableStoreOptions = {
@@ -108,7 +113,14 @@ export class DurableStore extends DataStore {
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
-    return this.exclusive(id, () => this.writeExclusive(stream, id, offset));
+    const writer = this.opts.writerOf(id);
+    try {
+      return await this.exclusive(id, () => this.writeExclusive(stream, id, offset));
+    } catch (error) {
+      // @tus/server reports a write that fails mid-body as its own "aborted" 400; keep the real answer.
+      if (writer && isTusError(error)) writer.failure = error;
+      throw error;
+    }
   }
 
   override async remove(id: string): Promise<void> {
@@ -249,7 +261,7 @@ export class DurableStore extends DataStore {
             batch.push(more);
             size += more.length;
           }
-          await writeAll(handle, batch, pos);
+          await writeAll(handle, batch, pos).catch((e: unknown) => this.failed(id, e));
           pos += size;
           inflight.received = pos;
           for (const chunk of batch) {
@@ -258,7 +270,7 @@ export class DurableStore extends DataStore {
           }
           const due = pos - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && pos < partial.size) {
-            await sync(handle);
+            await sync(handle).catch((e: unknown) => this.failed(id, e));
             this.opts.partials.ack(id, pos);
             acked = pos;
             lastAck = Date.now();
@@ -294,9 +306,7 @@ export class DurableStore extends DataStore {
         await handle.truncate(acked).catch(() => {});
         const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
         this.opts.log('error', 'upload write failed', { id, code, error: String(error.cause) });
-        throw code === 'ENOSPC' || code === 'EDQUOT'
-          ? tusError(507, 'The server has run out of storage')
-          : tusError(500, 'The server could not store the upload');
+        throw answerFor(error);
       }
       throw error;
     } finally {
@@ -312,6 +322,14 @@ export class DurableStore extends DataStore {
     }
     if (aborted) throw aborted;
     return pos;
+  }
+
+  // Notes the answer on the request before the error leaves the body loop: leaving it destroys the
+  // request stream, and @tus/server then reports its own "aborted" before this write has settled.
+  private failed(id: string, error: unknown): never {
+    const writer = this.opts.writerOf(id);
+    if (writer && error instanceof StorageError) writer.failure = answerFor(error);
+    throw error;
   }
 
   private async verifyAndComplete(partial: Partial, sha256: string): Promise<void> {
@@ -333,6 +351,18 @@ export class DurableStore extends DataStore {
     this.running.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
+}
+
+// A full disk (or quota) is the client's to wait out; anything else is the server's fault.
+function answerFor(error: StorageError): TusError {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT'
+    ? tusError(507, 'The server has run out of storage')
+    : tusError(500, 'The server could not store the upload');
+}
+
+function isTusError(error: unknown): error is TusError {
+  return typeof error === 'object' && error !== null && 'status_code' in error && 'body' in error;
 }
 
 async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[], position: number): Promise<void> {

@@ -10,6 +10,13 @@ import type { Logger } from './log.ts';
 import { checkMetadataHeader } from './metadata.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partials } from './partials.ts';
+import {
+  applyMethodOverride,
+  checkPatchHeaders,
+  checkVersion,
+  type Refusal,
+  TUS_VERSION,
+} from './tusRules.ts';
 import type { Uploads } from './uploads.ts';
 
 /** Settings and collaborators of the /files gateway. */
@@ -55,6 +62,8 @@ export class TusGateway {
   /** Handles one request under /files. */
   async handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
     const { auth, limits, uploads, metrics } = this.opts;
+    const overridden = applyMethodOverride(req);
+    if (overridden) return refuse(res, overridden);
     const method = req.method ?? '';
     if (method === 'OPTIONS') {
       res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
@@ -62,6 +71,8 @@ export class TusGateway {
     }
     // tus's GET handler would hand stored files to anyone holding the URL; content is admin-only.
     if (method === 'GET') return fail(res, 404, 'not found');
+    const version = checkVersion(req);
+    if (version) return refuse(res, version);
 
     const who = auth.device(req);
     if (!who.ok) return fail(res, 401, who.error, { 'WWW-Authenticate': 'Bearer' });
@@ -79,6 +90,12 @@ export class TusGateway {
     if (method === 'POST' ? !isCollection : !id) return fail(res, 404, 'not found');
     // Another device's upload does not exist as far as this one can tell.
     if (id && uploads.ownerOf(id) !== deviceId) return fail(res, 404, 'not found');
+
+    const malformed = method === 'PATCH' ? checkPatchHeaders(req) : undefined;
+    if (malformed) return refuse(res, malformed);
+    if (method === 'DELETE' && id && uploads.isComplete(id)) {
+      return fail(res, 409, 'this upload is complete; completed uploads are kept and never deleted');
+    }
 
     if (id) this.closeStalePatch(id, req);
 
@@ -198,6 +215,10 @@ export class TusGateway {
   }
 }
 
+function refuse(res: http.ServerResponse, refusal: Refusal): void {
+  fail(res, refusal.status, refusal.error, refusal.headers);
+}
+
 /** A JSON `{ error }` answer that a tus client (and a cross-origin page) can read. */
 function fail(
   res: http.ServerResponse,
@@ -207,7 +228,7 @@ function fail(
 ): void {
   const body = JSON.stringify({ error });
   res.writeHead(status, {
-    'Tus-Resumable': '1.0.0',
+    'Tus-Resumable': TUS_VERSION,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',

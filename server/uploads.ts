@@ -74,6 +74,10 @@ export class Uploads {
       allowedOrigins: (origin) => opts.corsOrigins.has(origin),
       allowedHeaders: ['Upload-Checksum'],
       exposedHeaders: ['Upload-Expires', 'Retry-After', 'Tus-Checksum-Algorithm'],
+      onResponseError: async (req, error) => {
+        const failure = this.requestOf(req)?.failure;
+        return failure && failure !== error ? failure : undefined;
+      },
       // The record is the crew's receipt; deleting the bytes behind it would leave it lying.
       disableTerminationForFinishedUploads: true,
       namingFunction: (req) => {
@@ -103,6 +107,11 @@ export class Uploads {
   /** A fresh upload id (32 hex digits). */
   newId(): string {
     return randomBytes(16).toString('hex');
+  }
+
+  /** Whether every byte of `id` is in and verified (recorded, or being recorded). */
+  isComplete(id: string): boolean {
+    return Boolean(this.opts.records.get(id) || this.opts.partials.get(id)?.completion);
   }
 
   /** The device that created upload `id`, whether finished or not. */

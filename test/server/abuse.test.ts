@@ -84,3 +84,32 @@ describe('dedupe with little disk left', () => {
     }
   });
 });
+
+describe('disk full in the middle of a PATCH', () => {
+  it('answers 507, keeps the acknowledged offset, and resumes once there is room', async () => {
+    const s = await startServer();
+    try {
+      const device = await s.enroll();
+      const data = bytes(600_000, 74);
+      const url = await s.create(device, data.length, { ...JPEG, sha256: sha256(data) });
+      expect((await s.patch(device, url, 0, data.subarray(0, 100_000))).status).toBe(204);
+      // Every write to the upload's file now fails with ENOSPC, as on a full disk.
+      const file = path.join(s.dataDir, 'files', url.split('/').pop() ?? '');
+      const kept = fs.readFileSync(file);
+      fs.rmSync(file);
+      fs.symlinkSync('/dev/full', file);
+      const full = await s.patch(device, url, 100_000, data.subarray(100_000));
+      expect(full.status).toBe(507);
+      expect(await full.text()).toContain('out of storage');
+      expect((await s.head(device, url)).headers.get('upload-offset')).toBe('100000');
+
+      fs.rmSync(file);
+      fs.writeFileSync(file, kept);
+      expect((await s.patch(device, url, 100_000, data.subarray(100_000))).status).toBe(204);
+      const records = await listRecords(s.url, `?device=${device.deviceId}`);
+      expect(records.map((r) => r.sha256)).toEqual([sha256(data)]);
+    } finally {
+      await s.close();
+    }
+  });
+});
