@@ -3,8 +3,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './adminApi.ts';
-import { Auth } from './auth.ts';
+import { Auth, type Refusal } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
+import { ConnectionGuard } from './connectionGuard.ts';
 import { applyCors, sendPreflight } from './cors.ts';
 import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
@@ -42,7 +43,9 @@ export type Tender = {
 /** Optional collaborators, mainly for tests. */
 export type TenderOptions = { log?: Logger; onUploadRecorded?: UploadListener[] };
 
-const HEADERS_TIMEOUT_MS = 30_000;
+// A wrong token now and then is a typo; dozens a second from one address is someone guessing.
+const AUTH_FAILURE_RATE = 1;
+const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 const MAX_PROBE_BYTES = 64 * 1024;
 
@@ -56,7 +59,13 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const records = new UploadRecords(db);
   const partials = new Partials(db);
   const types = new TypeAllowlist(config.allowedTypes);
-  const auth = new Auth({ devices, adminToken: admin.token, metrics, log });
+  const guard = new ConnectionGuard({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    authFailureRate: AUTH_FAILURE_RATE,
+    authFailureBurst: AUTH_FAILURE_BURST,
+  });
+  const auth = new Auth({ devices, adminToken: admin.token, metrics, log, guard });
   const uploads = new Uploads({
     dataDir: config.dataDir,
     expiryMs: config.uploadExpiryMs,
@@ -93,6 +102,12 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     metrics,
     log,
   });
+  metrics.addGauge('tender_open_connections', 'Open client connections.', () => guard.open);
+  metrics.addGauge(
+    'tender_connections_refused',
+    'Connections closed at once because their address or the server had too many open.',
+    () => guard.refused,
+  );
   metrics.addGauge('tender_disk_free_bytes', 'Free bytes on the data directory filesystem.', () =>
     freeBytesSync(config.dataDir),
   );
@@ -141,7 +156,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (pathname === '/probe') return probe(req, res);
     if (isDevicePath(pathname)) {
       const who = auth.device(req);
-      if (!who.ok) return unauthorized(res, who.error);
+      if (!who.ok) return unauthorized(res, who);
       requests.track(who.device.deviceId, req, res);
       const wait = limits.take(who.device.deviceId);
       if (wait > 0) {
@@ -161,7 +176,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     }
     if (api) {
       const who = auth.admin(req);
-      if (!who.ok) return unauthorized(res, who.error);
+      if (!who.ok) return unauthorized(res, who);
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
         dataDir: config.dataDir,
         devices,
@@ -189,6 +204,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
+    guard.watch(req, res);
     res.once('close', () => {
       const status = res.writableFinished ? String(res.statusCode) : 'aborted';
       metrics.countRequest(req.method, status);
@@ -211,13 +227,18 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
       : undefined;
+  // Node checks header deadlines on this interval; its 30 s default would stretch a short deadline.
+  const serverOptions = { IncomingMessage: CountingRequest, connectionsCheckingInterval: 1_000 };
   const server: http.Server = tls
-    ? https.createServer({ IncomingMessage: CountingRequest, ...tls }, onRequest)
-    : http.createServer({ IncomingMessage: CountingRequest }, onRequest);
+    ? https.createServer({ ...serverOptions, ...tls }, onRequest)
+    : http.createServer(serverOptions, onRequest);
+  guard.attach(server);
   // A 10 MB PATCH at 256 kbit/s takes longer than Node's default 300 s limit for a whole request.
   // Dead and stalled peers are caught by the idle timeout below instead.
   server.requestTimeout = 0;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // Every request's headers must be in by then; the token is in the headers, so this is also the
+  // deadline for a connection that has not authenticated (its body is never read: see guard.watch).
+  server.headersTimeout = config.headersTimeoutMs;
   // Stall detector: no byte read or written for idleTimeoutMs. Destroying the socket also aborts the
   // tus request, which releases its upload lock at once, so the client's resume is not held up.
   server.setTimeout(config.idleTimeoutMs, (socket) => socket.destroy());
@@ -301,9 +322,9 @@ function probe(req: http.IncomingMessage, res: http.ServerResponse): void {
   });
 }
 
-function unauthorized(res: http.ServerResponse, error: string): void {
-  res.setHeader('WWW-Authenticate', 'Bearer');
-  sendJson(res, 401, { error });
+function unauthorized(res: http.ServerResponse, refusal: Refusal): void {
+  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
+  sendJson(res, refusal.status, { error: refusal.error });
 }
 
 function pathOf(url: string | undefined): string {

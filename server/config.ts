@@ -37,6 +37,11 @@ export type TenderConfig = {
   deviceMaxUnfinished: number;
   /** How often the database is checked for revocations and drops made by the CLI. */
   watchIntervalMs: number;
+  /** Open connections allowed in total and from one address; more are closed at once. */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** A request's headers (which carry its token) must arrive within this long. */
+  headersTimeoutMs: number;
   /** PEM file paths; both set means HTTPS. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -93,6 +98,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     ),
     deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 32, 1, 100_000),
     watchIntervalMs: readInt(env, 'TENDER_WATCH_INTERVAL_MS', 500, 10, 60_000),
+    maxConnections: readInt(env, 'TENDER_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    maxConnectionsPerAddress: readInt(env, 'TENDER_MAX_CONNECTIONS_PER_ADDRESS', 64, 1, 1_000_000),
+    headersTimeoutMs: readInt(env, 'TENDER_HEADERS_TIMEOUT_MS', 10_000, 100, MAX_TIMER_MS),
     tlsCert: tlsCert && path.resolve(tlsCert),
     tlsKey: tlsKey && path.resolve(tlsKey),
     corsOrigins: parseOrigins(env.TENDER_CORS_ORIGINS),

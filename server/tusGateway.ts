@@ -75,7 +75,7 @@ export class TusGateway {
     if (version) return refuse(res, version);
 
     const who = auth.device(req);
-    if (!who.ok) return fail(res, 401, who.error, { 'WWW-Authenticate': 'Bearer' });
+    if (!who.ok) return fail(res, who.status, who.error, who.headers);
     const deviceId = who.device.deviceId;
     this.opts.requests.track(deviceId, req, res);
 

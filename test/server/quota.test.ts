@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freeBytes } from '../../server/disk.ts';
-import { compileCli } from './cli.ts';
+import { compileServer } from './compiled.ts';
 import {
   ADMIN,
   bytes,
@@ -19,9 +19,9 @@ import {
 const MB = 1_000_000;
 const JPEG = { filename: 'photo.jpg', filetype: 'image/jpeg' };
 
-let cli: ReturnType<typeof compileCli>;
+let cli: ReturnType<typeof compileServer>;
 beforeAll(() => {
-  cli = compileCli();
+  cli = compileServer();
 }, 60_000);
 afterAll(() => cli?.remove());
 

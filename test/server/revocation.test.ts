@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileCli } from './cli.ts';
+import { compileServer } from './compiled.ts';
 import {
   ADMIN,
   bytes,
@@ -16,10 +16,10 @@ import {
 
 const JPEG = { filename: 'photo.jpg', filetype: 'image/jpeg' };
 
-let cli: ReturnType<typeof compileCli>;
+let cli: ReturnType<typeof compileServer>;
 let s: TestServer;
 beforeAll(async () => {
-  cli = compileCli();
+  cli = compileServer();
   s = await startServer();
 }, 60_000);
 afterAll(async () => {
