@@ -21,8 +21,8 @@ export type AdminApiOptions = {
   metrics: Metrics;
   log: Logger;
   faults?: Faults;
-  /** The link a device opens to store its token. */
-  enrollUrl(token: string): string;
+  /** The link a device opens once to get its token (a one-time code, not the token). */
+  enrollUrl(deviceId: string, token: string): string;
   /** Called after a device is revoked, to cut its open requests and release its reservations. */
   onRevoke(deviceId: string): void;
   /** A device's unfinished uploads. */
@@ -61,7 +61,7 @@ export async function handleAdmin(
       }
       const { deviceId, token } = opts.devices.enroll(name);
       opts.log('info', 'device enrolled', { deviceId, name });
-      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(token) });
+      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(deviceId, token) });
       return true;
     }
     if (!allow(req, res, 'GET, HEAD, POST')) return true;

@@ -14,6 +14,8 @@ import { DeviceRequests } from './deviceRequests.ts';
 import { Devices } from './devices.ts';
 import { freeBytesSync } from './disk.ts';
 import { DiskRoom } from './diskRoom.ts';
+import { handleEnrol } from './enrolApi.ts';
+import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { DeviceLimits } from './limits.ts';
@@ -56,6 +58,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const db = openDatabase(config.dataDir);
   const admin = loadAdminToken(config.dataDir, config.adminToken);
   const devices = new Devices(db);
+  const codes = new EnrolmentCodes(db);
   const records = new UploadRecords(db);
   const partials = new Partials(db);
   const types = new TypeAllowlist(config.allowedTypes);
@@ -154,6 +157,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (api && req.method === 'OPTIONS') return sendPreflight(res);
     if (pathname === '/healthz') return sendJson(res, 200, { ok: true });
     if (pathname === '/probe') return probe(req, res);
+    if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
     if (isDevicePath(pathname)) {
       const who = auth.device(req);
       if (!who.ok) return unauthorized(res, who);
@@ -184,7 +188,8 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
         metrics,
         log,
         faults,
-        enrollUrl: (token) => `${publicBaseUrl(config, url)}/enroll#token=${token}`,
+        enrollUrl: (deviceId, token) =>
+          enrolmentLink(publicBaseUrl(config, url), codes.issue(deviceId, token, config.enrolmentCodeTtlMs)),
         onRevoke: revoked,
         unfinished: (deviceId) => partials.ofDevice(deviceId),
         dropUnfinished: async (deviceId) => {

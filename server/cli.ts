@@ -3,6 +3,7 @@ import { renderUnicodeCompact } from 'uqr';
 import { loadConfig, publicBaseUrl } from './config.ts';
 import { openDatabase } from './db.ts';
 import { Devices } from './devices.ts';
+import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
 import { describeUnfinished, Partials } from './partials.ts';
 
 const USAGE = `Usage: npm run tender -- <command>
@@ -29,19 +30,22 @@ function run(argv: string[]): void {
   if (command === 'enroll') {
     const { values } = parse(rest, ['name', 'json'], 0);
     if (!values.name) throw new UsageError('enroll needs --name "Device name"');
-    const devices = new Devices(openDatabase(config.dataDir));
-    const { deviceId, name, token } = devices.enroll(String(values.name));
+    const db = openDatabase(config.dataDir);
+    const { deviceId, name, token } = new Devices(db).enroll(String(values.name));
     const scheme = config.tlsCert ? 'https' : 'http';
-    const enrollUrl = `${publicBaseUrl(config, `${scheme}://localhost:${config.port}`)}/enroll#token=${token}`;
+    const code = new EnrolmentCodes(db).issue(deviceId, token, config.enrolmentCodeTtlMs);
+    const enrollUrl = enrolmentLink(publicBaseUrl(config, `${scheme}://localhost:${config.port}`), code);
     if (values.json) {
       console.log(JSON.stringify({ deviceId, token, enrollUrl }));
       return;
     }
     console.log(`Enrolled "${name}" as device ${deviceId}.\n`);
-    console.log('Open this link once on the device (or scan the code):\n');
+    console.log(
+      `Open this link on the device (or scan the code). It works once, within ${describeMs(config.enrolmentCodeTtlMs)}:\n`,
+    );
     console.log(`  ${enrollUrl}\n`);
     console.log(renderUnicodeCompact(enrollUrl, { border: 2 }));
-    console.log('\nThe link holds the device token: give it to that device only.');
+    console.log('\nGive the link to that device only: whoever opens it first becomes this device.');
     if (!config.publicUrl) {
       console.log(
         'Set TENDER_PUBLIC_URL to the address devices use (e.g. https://tender.yacht.example) for a link that works on the LAN.',
@@ -104,6 +108,12 @@ function run(argv: string[]): void {
     return;
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+function describeMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'an hour' : `${ms / 3_600_000} hours`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} minutes`;
+  return `${Math.round(ms / 1000)} seconds`;
 }
 
 const OPTIONS = { name: { type: 'string' }, json: { type: 'boolean' } } as const;

@@ -37,6 +37,8 @@ export type TenderConfig = {
   deviceMaxUnfinished: number;
   /** How often the database is checked for revocations and drops made by the CLI. */
   watchIntervalMs: number;
+  /** How long an enrolment link's one-time code works. */
+  enrolmentCodeTtlMs: number;
   /** Open connections allowed in total and from one address; more are closed at once. */
   maxConnections: number;
   maxConnectionsPerAddress: number;
@@ -98,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     ),
     deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 32, 1, 100_000),
     watchIntervalMs: readInt(env, 'TENDER_WATCH_INTERVAL_MS', 500, 10, 60_000),
+    enrolmentCodeTtlMs: readInt(env, 'TENDER_ENROLMENT_CODE_TTL_MS', 60 * 60 * 1000, 1000, MAX_TIMER_MS),
     maxConnections: readInt(env, 'TENDER_MAX_CONNECTIONS', 1000, 1, 1_000_000),
     maxConnectionsPerAddress: readInt(env, 'TENDER_MAX_CONNECTIONS_PER_ADDRESS', 64, 1, 1_000_000),
     headersTimeoutMs: readInt(env, 'TENDER_HEADERS_TIMEOUT_MS', 10_000, 100, MAX_TIMER_MS),
