@@ -3,10 +3,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './adminApi.ts';
-import { Auth, type Refusal } from './auth.ts';
+import { Auth } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
 import { ConnectionGuard } from './connectionGuard.ts';
 import { applyCors, sendPreflight } from './cors.ts';
+import { countingRequest } from './countingRequest.ts';
 import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
@@ -23,7 +24,8 @@ import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Partials } from './partials.ts';
 import { UploadRecords } from './records.ts';
-import { send, sendJson, sendText } from './respond.ts';
+import { sendJson, sendText } from './respond.ts';
+import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
 import { type AdminToken, loadAdminToken } from './tokens.ts';
 import { TusGateway } from './tusGateway.ts';
@@ -49,7 +51,6 @@ export type TenderOptions = { log?: Logger; onUploadRecorded?: UploadListener[] 
 const AUTH_FAILURE_RATE = 1;
 const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
-const MAX_PROBE_BYTES = 64 * 1024;
 
 /** Opens `<dataDir>/tender.db`, recovers unfinished uploads, then listens on config.host:config.port. */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
@@ -135,20 +136,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   // Cuts every open request of a revoked device; its unfinished uploads then stop holding space.
   const revoked = (deviceId: string) => {
     requests.cut(deviceId);
-    void schedule(() => uploads.dropAbandoned());
+    void schedule(() => uploads.sweeper.dropAbandoned());
   };
 
-  // push() sees every body byte the HTTP parser delivers, including bytes of aborted requests and of
-  // requests tus never reads. A 'data' listener could not do this without stealing the body from tus.
-  class CountingRequest extends http.IncomingMessage {
-    override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-      if (chunk && (this.method === 'PATCH' || this.method === 'POST') && isUploadPath(pathOf(this.url))) {
-        metrics.bytesReceived += (chunk as Buffer).length;
-      }
-      return super.push(chunk, encoding);
-    }
-  }
-
+  const deviceApi = { records, uploads, types, disk, limits, metrics, log };
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = pathOf(req.url);
     applyCors(req, res, config.corsOrigins);
@@ -162,19 +153,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       const who = auth.device(req);
       if (!who.ok) return unauthorized(res, who);
       requests.track(who.device.deviceId, req, res);
-      const wait = limits.take(who.device.deviceId);
-      if (wait > 0) {
-        metrics.rateLimited++;
-        res.setHeader('Retry-After', String(wait));
-        return sendJson(res, 429, { error: 'too many requests from this device' });
-      }
-      const handled = await handleDevice(req, res, pathname, who.device, {
-        records,
-        uploads,
-        types,
-        disk,
-        log,
-      });
+      const handled = await handleDevice(req, res, pathname, who.device, deviceApi);
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
     }
@@ -196,7 +175,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
           requests.cut(deviceId);
           let count = 0;
           await schedule(async () => {
-            count = await uploads.dropDevice(deviceId);
+            count = await uploads.sweeper.dropDevice(deviceId);
           });
           return count;
         },
@@ -233,7 +212,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
       : undefined;
   // Node checks header deadlines on this interval; its 30 s default would stretch a short deadline.
-  const serverOptions = { IncomingMessage: CountingRequest, connectionsCheckingInterval: 1_000 };
+  const serverOptions = {
+    IncomingMessage: countingRequest(metrics, (url) => isUploadPath(pathOf(url))),
+    connectionsCheckingInterval: 1_000,
+  };
   const server: http.Server = tls
     ? https.createServer({ ...serverOptions, ...tls }, onRequest)
     : http.createServer(serverOptions, onRequest);
@@ -274,7 +256,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     for (const deviceId of requests.devices()) {
       if (devices.get(deviceId)?.revokedAt) requests.cut(deviceId);
     }
-    void schedule(() => uploads.dropAbandoned());
+    void schedule(() => uploads.sweeper.dropAbandoned());
   });
 
   log('info', 'started', {
@@ -315,31 +297,4 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     },
     close: () => (closing ??= shutdown()),
   };
-}
-
-// Link measurement: tiny, never cached; `?bytes=N` (up to 64 KiB) measures the downlink.
-function probe(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('bytes');
-  const bytes = raw && /^\d{1,6}$/.test(raw) ? Math.min(Number(raw), MAX_PROBE_BYTES) : 0;
-  send(res, 200, bytes ? 'x'.repeat(bytes) : 'ok', {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Timing-Allow-Origin': '*',
-  });
-}
-
-function unauthorized(res: http.ServerResponse, refusal: Refusal): void {
-  for (const [name, value] of Object.entries(refusal.headers)) res.setHeader(name, value);
-  sendJson(res, refusal.status, { error: refusal.error });
-}
-
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?', 1)[0] ?? '/';
-}
-
-function isUploadPath(pathname: string): boolean {
-  return pathname === '/files' || pathname.startsWith('/files/');
-}
-
-function isDevicePath(pathname: string): boolean {
-  return pathname === '/api/device' || pathname === '/api/dedupe' || pathname.startsWith('/api/progress/');
 }

@@ -3,8 +3,10 @@ import { readJson } from './body.ts';
 import type { Device } from './devices.ts';
 import type { DiskRoom } from './diskRoom.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
+import type { DeviceLimits } from './limits.ts';
 import type { Logger } from './log.ts';
 import { checkMetadata } from './metadata.ts';
+import type { Metrics } from './metrics.ts';
 import type { UploadRecords } from './records.ts';
 import { sendJson } from './respond.ts';
 import type { Uploads } from './uploads.ts';
@@ -15,6 +17,9 @@ export type DeviceApiOptions = {
   uploads: Uploads;
   types: TypeAllowlist;
   disk: DiskRoom;
+  /** The per-device request rate every device request takes from, tus or API. */
+  limits: DeviceLimits;
+  metrics: Metrics;
   log: Logger;
 };
 
@@ -32,6 +37,13 @@ export async function handleDevice(
   opts: DeviceApiOptions,
 ): Promise<boolean> {
   const method = req.method ?? '';
+  const wait = opts.limits.take(device.deviceId);
+  if (wait > 0) {
+    opts.metrics.rateLimited++;
+    res.setHeader('Retry-After', String(wait));
+    sendJson(res, 429, { error: 'too many requests from this device' });
+    return true;
+  }
   if (pathname === '/api/device') {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET, HEAD');
     sendJson(res, 200, { deviceId: device.deviceId, name: device.name });

@@ -10,6 +10,8 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecords } from './records.ts';
+import { recoverFiles } from './recovery.ts';
+import { answerFor, isTusError, StorageError, sync, writeAll } from './storageIo.ts';
 
 /** What the store needs to know about the request that holds an upload's lock. */
 export type Writer = {
@@ -43,8 +45,6 @@ const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 2_000;
 // Chunks already waiting in the stream are written together, up to this much per system call.
 const BATCH_BYTES = 1024 * 1024;
-
-class StorageError extends Error {}
 
 /**
  * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
@@ -173,45 +173,8 @@ export class DurableStore extends DataStore {
    * were never acknowledged and may be torn), and deletes files no upload owns. Run before serving.
    */
   async recover(): Promise<void> {
-    const { partials, records, log } = this.opts;
-    for (const partial of partials.all()) {
-      if (partial.completion) continue;
-      const file = this.filePath(partial.id);
-      const size = await fs.promises.stat(file).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size === undefined) {
-        if (partial.acked === 0) {
-          await fs.promises.writeFile(file, '');
-          continue;
-        }
-        log('error', 'upload file missing; upload dropped', { id: partial.id, acked: partial.acked });
-        partials.delete(partial.id);
-      } else if (size > partial.acked) {
-        await fs.promises.truncate(file, partial.acked);
-        log('info', 'unacknowledged tail discarded', {
-          id: partial.id,
-          acked: partial.acked,
-          bytes: size - partial.acked,
-        });
-      } else if (size < partial.acked) {
-        // Only a disk that lied about fsync gets here; offer the client what is really there.
-        log('error', 'upload file shorter than its acknowledged offset', {
-          id: partial.id,
-          acked: partial.acked,
-          size,
-        });
-        partials.ack(partial.id, size);
-      }
-    }
-    for (const name of await fs.promises.readdir(this.opts.filesDir)) {
-      if (/^[0-9a-f]{32}$/.test(name) && !partials.get(name) && !records.get(name)) {
-        await fs.promises.rm(path.join(this.opts.filesDir, name), { force: true });
-        log('info', 'orphan upload file deleted', { id: name });
-      }
-    }
-    await syncDir(this.opts.filesDir);
+    const { filesDir, partials, records, log } = this.opts;
+    await recoverFiles({ filesDir, partials, records, log, filePath: (id) => this.filePath(id) });
   }
 
   /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
@@ -350,54 +313,5 @@ export class DurableStore extends DataStore {
     }
     this.running.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
-  }
-}
-
-// A full disk (or quota) is the client's to wait out; anything else is the server's fault.
-function answerFor(error: StorageError): TusError {
-  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOSPC' || code === 'EDQUOT'
-    ? tusError(507, 'The server has run out of storage')
-    : tusError(500, 'The server could not store the upload');
-}
-
-function isTusError(error: unknown): error is TusError {
-  return typeof error === 'object' && error !== null && 'status_code' in error && 'body' in error;
-}
-
-async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  try {
-    let pending = buffers;
-    let at = position;
-    while (pending.length) {
-      const { bytesWritten } = await handle.writev(pending, at);
-      at += bytesWritten;
-      pending = dropWritten(pending, bytesWritten);
-    }
-  } catch (error) {
-    throw new StorageError('write failed', { cause: error });
-  }
-}
-
-// After a short write, what is left of `buffers`.
-function dropWritten(buffers: Buffer[], written: number): Buffer[] {
-  const rest: Buffer[] = [];
-  let skip = written;
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    rest.push(skip ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return rest;
-}
-
-async function sync(handle: fs.promises.FileHandle): Promise<void> {
-  try {
-    await handle.datasync();
-  } catch (error) {
-    throw new StorageError('fsync failed', { cause: error });
   }
 }

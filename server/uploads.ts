@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
+import { Sweeper } from './sweeper.ts';
 
 /** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
 export type UploadListener = (record: UploadRecord) => void | Promise<void>;
@@ -41,6 +42,8 @@ export type UploadsOptions = {
 export class Uploads {
   readonly tus: Server;
   readonly store: DurableStore;
+  /** Deletes unfinished uploads that expired or can no longer be resumed. */
+  readonly sweeper: Sweeper;
   /** Listeners run after each record is written; errors are logged, never fail the upload. */
   readonly listeners = new Set<UploadListener>();
   private readonly opts: UploadsOptions;
@@ -61,6 +64,15 @@ export class Uploads {
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
       onComplete: (partial, sha256) => this.complete(partial, sha256),
+    });
+    this.sweeper = new Sweeper({
+      expiryMs: opts.expiryMs,
+      partials: opts.partials,
+      store: this.store,
+      metrics: opts.metrics,
+      log: opts.log,
+      locker: this.memory,
+      stopped: () => this.stopped,
     });
     this.tus = new Server({
       path: '/files',
@@ -143,72 +155,8 @@ export class Uploads {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
       });
     }
-    await this.dropAbandoned();
-    await this.expire();
-  }
-
-  /** Deletes unfinished uploads created more than expiryMs ago; never touches completed ones. */
-  async expire(): Promise<void> {
-    const { expiryMs, partials, metrics } = this.opts;
-    if (expiryMs <= 0) return;
-    const cutoff = new Date(Date.now() - expiryMs).toISOString();
-    for (const partial of partials.expired(cutoff)) {
-      if (this.stopped) return;
-      const dropped = await this.drop(partial.id, 'expired', (current) => current.createdAt < cutoff);
-      if (dropped) metrics.uploadsFailed.expired++;
-    }
-  }
-
-  /**
-   * Deletes unfinished uploads no one can resume any more (their device is revoked, or the operator
-   * asked to drop them), so their reservations stop holding disk space and the device's quota.
-   */
-  async dropAbandoned(): Promise<number> {
-    let count = 0;
-    for (const partial of this.opts.partials.abandoned()) {
-      if (this.stopped) break;
-      if (await this.drop(partial.id, 'abandoned', () => true)) count++;
-    }
-    this.opts.metrics.uploadsFailed.dropped += count;
-    return count;
-  }
-
-  /** Deletes every unfinished upload of a device (cut its open requests first); returns how many. */
-  async dropDevice(deviceId: string): Promise<number> {
-    let count = 0;
-    for (const partial of this.opts.partials.ofDevice(deviceId)) {
-      if (await this.drop(partial.id, 'dropped by the operator', () => true)) count++;
-    }
-    this.opts.metrics.uploadsFailed.dropped += count;
-    return count;
-  }
-
-  // Deletes one unfinished upload under its lock if `still` holds for its current state.
-  private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
-    const { partials, log } = this.opts;
-    const lock = this.memory.newLock(id);
-    try {
-      await lock.lock(new AbortController().signal, () => {});
-      try {
-        return await this.store.exclusive(id, async () => {
-          const current = partials.get(id);
-          if (!current || current.completion || !still(current)) return false;
-          await this.store.discard(id);
-          log('info', 'unfinished upload deleted', {
-            id,
-            reason,
-            deviceId: current.deviceId,
-            acked: current.acked,
-          });
-          return true;
-        });
-      } finally {
-        await lock.unlock();
-      }
-    } catch (error) {
-      log('error', 'could not delete unfinished upload', { id, reason, error: String(error) });
-      return false;
-    }
+    await this.sweeper.dropAbandoned();
+    await this.sweeper.expire();
   }
 
   /**
