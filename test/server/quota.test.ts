@@ -9,6 +9,7 @@ import {
   encodeMetadata,
   hangingPatch,
   listRecords,
+  sha256,
   startServer,
   type TestDevice,
   type TestServer,
@@ -67,10 +68,16 @@ describe('per-device quota', () => {
 
       const data = bytes(2 * MB, 5);
       const created = await post(s, honest, data.length);
-      expect(created.status).toBe(201);
       const url = new URL(created.headers.get('location') ?? '', s.url).href;
-      expect((await s.patch(honest, url, 0, data)).status).toBe(204);
-      expect((await listRecords(s.url, `?device=${honest.deviceId}`)).length).toBe(1);
+      const patched = await s.patch(honest, url, 0, data);
+      const records = await listRecords(s.url, `?device=${honest.deviceId}`);
+      console.log(
+        `Quota hog: creations answered ${hogStatuses.join(', ')}; honest device: create ${created.status}, ` +
+          `PATCH ${patched.status}, ${records.length} record with ${records[0]?.size} bytes`,
+      );
+      expect(created.status).toBe(201);
+      expect(patched.status).toBe(204);
+      expect(records.map((r) => r.sha256)).toEqual([sha256(data)]);
     } finally {
       await s.close();
     }
