@@ -70,7 +70,12 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     authFailureBurst: AUTH_FAILURE_BURST,
   });
   const auth = new Auth({ devices, adminToken: admin.token, metrics, log, guard });
+  const quota = {
+    maxReservedBytes: config.deviceMaxReservedBytes,
+    maxUnfinished: config.deviceMaxUnfinished,
+  };
   const uploads = new Uploads({
+    quota,
     dataDir: config.dataDir,
     expiryMs: config.uploadExpiryMs,
     maxUploadBytes: config.maxUploadBytes,
@@ -94,8 +99,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const gateway = new TusGateway({
     maxUploadBytes: config.maxUploadBytes,
     disk,
-    deviceMaxReservedBytes: config.deviceMaxReservedBytes,
-    deviceMaxUnfinished: config.deviceMaxUnfinished,
+    quota,
     types,
     auth,
     requests,

@@ -30,6 +30,8 @@ export type DurableStoreOptions = {
   records: UploadRecords;
   metrics: Metrics;
   log: Logger;
+  /** Refuses a new upload (an over-quota device); runs in the same tick as the row is inserted. */
+  admit(deviceId: string, size: number): TusError | undefined;
   /** The request currently holding the lock on `id`. */
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
@@ -75,10 +77,11 @@ export class DurableStore extends DataStore {
     const writer = this.opts.writerOf(upload.id);
     if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
     const file = this.filePath(upload.id);
-    await fs.promises.writeFile(file, '', { flag: 'wx' });
-    await syncDir(this.opts.filesDir);
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
+    // Check and reserve with no await in between: two creations at once cannot both take the last slot.
+    const refusal = this.opts.admit(writer.deviceId, upload.size);
+    if (refusal) throw refusal;
     this.opts.partials.create({
       id: upload.id,
       deviceId: writer.deviceId,
@@ -86,6 +89,13 @@ export class DurableStore extends DataStore {
       metadata,
       createdAt: upload.creation_date ?? new Date().toISOString(),
     });
+    try {
+      await fs.promises.writeFile(file, '', { flag: 'wx' });
+      await syncDir(this.opts.filesDir);
+    } catch (error) {
+      this.opts.partials.delete(upload.id);
+      throw error;
+    }
     upload.storage = { type: 'file', path: file };
     return upload;
   }

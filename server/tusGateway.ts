@@ -10,6 +10,7 @@ import type { Logger } from './log.ts';
 import { checkMetadataHeader } from './metadata.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partials } from './partials.ts';
+import { checkQuota, type DeviceQuota } from './quota.ts';
 import {
   applyMethodOverride,
   checkPatchHeaders,
@@ -25,8 +26,7 @@ export type TusGatewayOptions = {
   /** The server-wide disk check. */
   disk: DiskRoom;
   /** Per-device caps on unfinished uploads: total size and count. */
-  deviceMaxReservedBytes: number;
-  deviceMaxUnfinished: number;
+  quota: DeviceQuota;
   types: TypeAllowlist;
   auth: Auth;
   limits: DeviceLimits;
@@ -164,7 +164,7 @@ export class TusGateway {
 
   private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse, deviceId: string) {
     const { maxUploadBytes, types, partials, disk, uploads } = this.opts;
-    const { deviceMaxReservedBytes, deviceMaxUnfinished } = this.opts;
+    const { quota } = this.opts;
     const lengthHeader = req.headers['upload-length'];
     // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
     const length =
@@ -179,27 +179,14 @@ export class TusGateway {
       fail(res, check.status, check.error);
       return undefined;
     }
-    if (length !== undefined && length > deviceMaxReservedBytes) {
-      fail(res, 413, `upload is larger than the ${deviceMaxReservedBytes}-byte limit per device`);
-      return undefined;
-    }
-    const reserved = partials.reservedBy(deviceId);
-    if (reserved.count >= deviceMaxUnfinished) {
-      this.opts.metrics.rateLimited++;
-      fail(res, 429, `this device already has ${reserved.count} unfinished uploads; finish or cancel some`, {
-        'Retry-After': String(QUOTA_RETRY_AFTER_S),
-      });
-      return undefined;
-    }
-    if (length !== undefined && reserved.bytes + length > deviceMaxReservedBytes) {
-      this.opts.metrics.rateLimited++;
+    const over = checkQuota(partials, deviceId, length, quota);
+    if (over) {
+      if (over.status === 429) this.opts.metrics.rateLimited++;
       fail(
         res,
-        429,
-        "this device's unfinished uploads already hold its share of the disk; finish or cancel some",
-        {
-          'Retry-After': String(QUOTA_RETRY_AFTER_S),
-        },
+        over.status,
+        over.error,
+        over.status === 429 ? { 'Retry-After': String(QUOTA_RETRY_AFTER_S) } : {},
       );
       return undefined;
     }

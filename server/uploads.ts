@@ -11,6 +11,7 @@ import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
+import { checkQuota, type DeviceQuota } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
 import { Sweeper } from './sweeper.ts';
@@ -29,6 +30,8 @@ export type UploadsOptions = {
   dataDir: string;
   expiryMs: number;
   maxUploadBytes: number;
+  /** Checked again as the upload is created, so concurrent creations cannot overshoot it. */
+  quota: DeviceQuota;
   corsOrigins: ReadonlySet<string>;
   db: Database.Database;
   records: UploadRecords;
@@ -63,6 +66,10 @@ export class Uploads {
       metrics: opts.metrics,
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
+      admit: (deviceId, size) => {
+        const over = checkQuota(opts.partials, deviceId, size, opts.quota);
+        return over && tusError(over.status, over.error);
+      },
       onComplete: (partial, sha256) => this.complete(partial, sha256),
     });
     this.sweeper = new Sweeper({

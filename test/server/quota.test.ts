@@ -115,6 +115,26 @@ describe('per-device quota', () => {
     }
   });
 
+  it('holds when a device creates many uploads at once', async () => {
+    const s = await startServer({
+      TENDER_DEVICE_MAX_UNFINISHED: '3',
+      TENDER_DEVICE_MAX_OPEN: '20',
+      TENDER_DEVICE_BURST: '100',
+    });
+    try {
+      const a = await s.enroll();
+      const statuses = await Promise.all(
+        Array.from({ length: 12 }, () => post(s, a, 100).then((r) => r.status)),
+      );
+      expect(statuses.filter((st) => st === 201)).toHaveLength(3);
+      expect(statuses.filter((st) => st === 429)).toHaveLength(9);
+      expect(await unfinished(s, a)).toHaveLength(3);
+      expect(filesOnDisk(s)).toHaveLength(3);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('lists a device’s unfinished uploads for the operator and drops them, cutting an open PATCH', async () => {
     const s = await startServer({ TENDER_DEVICE_MAX_UNFINISHED: '2' });
     try {
