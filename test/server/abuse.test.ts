@@ -1,3 +1,8 @@
+// The abuse suite: each way the server was found to give in, as a test that fails if it does again.
+// Here: dedupe under the device rate and the disk floor, and a disk that fills mid-PATCH. Elsewhere:
+// quota.test.ts (one device reserving the disk; revocation, termination, expiry and restarts release),
+// revocation.test.ts (open requests cut from the CLI and the API), connections.test.ts (trickled
+// bodies, connection caps, header deadline, failed sign-ins), enrolment.test.ts (one-time codes).
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

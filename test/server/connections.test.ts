@@ -75,7 +75,7 @@ async function gauge(url: string, name: string, from = '127.0.0.9'): Promise<num
 
 describe('unauthenticated connections', () => {
   it('a trickle attack: every connection gets its answer and is closed; memory stays flat', async () => {
-    const COUNT = 1000;
+    const COUNT = 3000;
     const dataDir = path.join(tempDir(), 'data');
     const server = await compiled.start({
       TENDER_DATA_DIR: dataDir,
