@@ -98,7 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
       1,
       Number.MAX_SAFE_INTEGER,
     ),
-    deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 32, 1, 100_000),
+    deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 128, 1, 100_000),
     watchIntervalMs: readInt(env, 'TENDER_WATCH_INTERVAL_MS', 500, 10, 60_000),
     enrolmentCodeTtlMs: readInt(env, 'TENDER_ENROLMENT_CODE_TTL_MS', 60 * 60 * 1000, 1000, MAX_TIMER_MS),
     maxConnections: readInt(env, 'TENDER_MAX_CONNECTIONS', 1000, 1, 1_000_000),
