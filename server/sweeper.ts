@@ -62,6 +62,16 @@ export class Sweeper {
     return count;
   }
 
+  /**
+   * Deletes an upload whose creation request ended without a 201 (its body failed or was cut): its
+   * client never learnt the URL, so nothing can resume it, and it would hold the device's quota.
+   */
+  async dropUnannounced(id: string): Promise<boolean> {
+    const dropped = await this.drop(id, 'creation not answered', () => true);
+    if (dropped) this.opts.metrics.uploadsFailed.dropped++;
+    return dropped;
+  }
+
   // Deletes one unfinished upload under its lock if `still` holds for its current state.
   private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
     const { partials, log } = this.opts;

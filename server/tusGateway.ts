@@ -144,6 +144,13 @@ export class TusGateway {
         this.opts.log('error', 'could not finish upload', { id, error: errorText(error) });
       });
     }
+    if (create) {
+      const { id: created } = create;
+      res.once('close', () => {
+        if (res.writableFinished && res.statusCode === 201) return;
+        void uploads.sweeper.dropUnannounced(created);
+      });
+    }
     await uploads.handle(req, res, { deviceId, checksum, create });
   }
 

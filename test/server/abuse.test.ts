@@ -4,16 +4,21 @@
 // revocation.test.ts (open requests cut from the CLI and the API), connections.test.ts (trickled
 // bodies, connection caps, header deadline, failed sign-ins), enrolment.test.ts (one-time codes).
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ADMIN,
   bytes,
+  encodeMetadata,
   listRecords,
+  OCTETS,
   sha256,
   startServer,
   type TestDevice,
   type TestServer,
   tempDir,
+  until,
 } from './helpers.ts';
 
 const JPEG = { filename: 'photo.jpg', filetype: 'image/jpeg' };
@@ -113,6 +118,43 @@ describe('disk full in the middle of a PATCH', () => {
       expect((await s.patch(device, url, 100_000, data.subarray(100_000))).status).toBe(204);
       const records = await listRecords(s.url, `?device=${device.deviceId}`);
       expect(records.map((r) => r.sha256)).toEqual([sha256(data)]);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a creation with upload that is cut before its answer', () => {
+  it('leaves no upload behind to hold the device’s quota: its client never learnt the URL', async () => {
+    const s = await startServer({ TENDER_DEVICE_MAX_UNFINISHED: '1' });
+    try {
+      const device = await s.enroll();
+      const unfinished = () =>
+        fetch(`${s.url}/api/devices/${device.deviceId}/unfinished`, { headers: ADMIN }).then(
+          (r) => r.json() as Promise<unknown[]>,
+        );
+      const req = http.request(`${s.url}/files/`, {
+        method: 'POST',
+        headers: {
+          ...device.headers,
+          'Upload-Length': '1000',
+          'Upload-Metadata': encodeMetadata(JPEG),
+          'Content-Type': OCTETS,
+          'Content-Length': '1000',
+        },
+      });
+      req.on('error', () => {});
+      req.write(bytes(10));
+      expect(await until(unfinished, (list) => list.length === 1)).toHaveLength(1);
+      req.destroy();
+      expect(await until(unfinished, (list) => list.length === 0)).toEqual([]);
+      expect(fs.readdirSync(path.join(s.dataDir, 'files'))).toEqual([]);
+      // The device's one slot is free again.
+      const again = await fetch(`${s.url}/files/`, {
+        method: 'POST',
+        headers: { ...device.headers, 'Upload-Length': '5', 'Upload-Metadata': encodeMetadata(JPEG) },
+      });
+      expect(again.status).toBe(201);
     } finally {
       await s.close();
     }
