@@ -170,8 +170,7 @@ export class TusGateway {
   }
 
   private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse, deviceId: string) {
-    const { maxUploadBytes, types, partials, disk, uploads } = this.opts;
-    const { quota } = this.opts;
+    const { maxUploadBytes, types, partials, disk, uploads, quota } = this.opts;
     const lengthHeader = req.headers['upload-length'];
     // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
     const length =
