@@ -28,12 +28,18 @@ export type Compiled = {
  * resolves), so tests in other files rebuilding build/server cannot hand this one a half-written file.
  */
 export function compileServer(): Compiled {
+  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
   const outDir = fs.mkdtempSync(path.join(ROOT, 'build', 'server-test-'));
-  execFileSync(
-    path.join(ROOT, 'node_modules/.bin/tsc'),
-    ['-p', 'server', '--outDir', outDir, '--tsBuildInfoFile', path.join(outDir, 'info')],
-    { cwd: ROOT, stdio: 'pipe' },
-  );
+  try {
+    execFileSync(
+      path.join(ROOT, 'node_modules/.bin/tsc'),
+      ['-p', 'server', '--outDir', outDir, '--tsBuildInfoFile', path.join(outDir, 'info')],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
+  } catch (error) {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
   const cli = path.join(outDir, 'cli.js');
   return {
     run(dataDir, ...args) {
