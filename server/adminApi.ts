@@ -9,6 +9,7 @@ import { normaliseType } from './fileTypes.ts';
 import { safeSegment } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
+import { describeUnfinished, type Partial } from './partials.ts';
 import type { RecordQuery, UploadRecords } from './records.ts';
 import { send, sendJson } from './respond.ts';
 
@@ -20,14 +21,19 @@ export type AdminApiOptions = {
   metrics: Metrics;
   log: Logger;
   faults?: Faults;
-  /** The link a device opens to store its token. */
-  enrollUrl(token: string): string;
-  /** Called after a device is revoked, to cut its open uploads. */
+  /** The link a device opens once to get its token (a one-time code, not the token). */
+  enrollUrl(deviceId: string, token: string): string;
+  /** Called after a device is revoked, to cut its open requests and release its reservations. */
   onRevoke(deviceId: string): void;
+  /** A device's unfinished uploads. */
+  unfinished(deviceId: string): Partial[];
+  /** Cuts a device's open requests and deletes its unfinished uploads; resolves to how many. */
+  dropUnfinished(deviceId: string): Promise<number>;
 };
 
 const UPLOAD = /^\/api\/uploads\/([A-Za-z0-9_-]{1,128})(\/content)?$/;
 const DEVICE = /^\/api\/devices\/([A-Za-z0-9_-]{1,64})$/;
+const DEVICE_UPLOADS = /^\/api\/devices\/([A-Za-z0-9_-]{1,64})\/unfinished$/;
 const MAX_PAGE = 1000;
 
 /** Routes an admin request (already authenticated); returns false if the path is not an admin one. */
@@ -55,11 +61,26 @@ export async function handleAdmin(
       }
       const { deviceId, token } = opts.devices.enroll(name);
       opts.log('info', 'device enrolled', { deviceId, name });
-      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(token) });
+      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(deviceId, token) });
       return true;
     }
     if (!allow(req, res, 'GET, HEAD, POST')) return true;
     sendJson(res, 200, opts.devices.list());
+    return true;
+  }
+  const unfinished = DEVICE_UPLOADS.exec(pathname);
+  if (unfinished?.[1]) {
+    if (!allow(req, res, 'GET, HEAD, DELETE', ['GET', 'HEAD', 'DELETE'])) return true;
+    const deviceId = unfinished[1];
+    if (!opts.devices.get(deviceId)) {
+      sendJson(res, 404, { error: 'no such device' });
+    } else if (method === 'DELETE') {
+      const dropped = await opts.dropUnfinished(deviceId);
+      opts.log('info', 'unfinished uploads dropped', { deviceId, dropped });
+      sendJson(res, 200, { dropped });
+    } else {
+      sendJson(res, 200, opts.unfinished(deviceId).map(describeUnfinished));
+    }
     return true;
   }
   const device = DEVICE.exec(pathname);

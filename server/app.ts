@@ -5,11 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
+import { ConnectionGuard } from './connectionGuard.ts';
 import { applyCors, sendPreflight } from './cors.ts';
+import { countingRequest } from './countingRequest.ts';
+import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
+import { DeviceRequests } from './deviceRequests.ts';
 import { Devices } from './devices.ts';
 import { freeBytesSync } from './disk.ts';
+import { DiskRoom } from './diskRoom.ts';
+import { handleEnrol } from './enrolApi.ts';
+import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { DeviceLimits } from './limits.ts';
@@ -17,7 +24,8 @@ import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Partials } from './partials.ts';
 import { UploadRecords } from './records.ts';
-import { send, sendJson, sendText } from './respond.ts';
+import { sendJson, sendText } from './respond.ts';
+import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
 import { type AdminToken, loadAdminToken } from './tokens.ts';
 import { TusGateway } from './tusGateway.ts';
@@ -39,9 +47,10 @@ export type Tender = {
 /** Optional collaborators, mainly for tests. */
 export type TenderOptions = { log?: Logger; onUploadRecorded?: UploadListener[] };
 
-const HEADERS_TIMEOUT_MS = 30_000;
+// A wrong token now and then is a typo; dozens a second from one address is someone guessing.
+const AUTH_FAILURE_RATE = 1;
+const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
-const MAX_PROBE_BYTES = 64 * 1024;
 
 /** Opens `<dataDir>/tender.db`, recovers unfinished uploads, then listens on config.host:config.port. */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
@@ -50,11 +59,23 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const db = openDatabase(config.dataDir);
   const admin = loadAdminToken(config.dataDir, config.adminToken);
   const devices = new Devices(db);
+  const codes = new EnrolmentCodes(db);
   const records = new UploadRecords(db);
   const partials = new Partials(db);
   const types = new TypeAllowlist(config.allowedTypes);
-  const auth = new Auth({ devices, adminToken: admin.token, metrics, log });
+  const guard = new ConnectionGuard({
+    maxConnections: config.maxConnections,
+    maxConnectionsPerAddress: config.maxConnectionsPerAddress,
+    authFailureRate: AUTH_FAILURE_RATE,
+    authFailureBurst: AUTH_FAILURE_BURST,
+  });
+  const auth = new Auth({ devices, adminToken: admin.token, metrics, log, guard });
+  const quota = {
+    maxReservedBytes: config.deviceMaxReservedBytes,
+    maxUnfinished: config.deviceMaxUnfinished,
+  };
   const uploads = new Uploads({
+    quota,
     dataDir: config.dataDir,
     expiryMs: config.uploadExpiryMs,
     maxUploadBytes: config.maxUploadBytes,
@@ -68,23 +89,33 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
   const faults = config.testFaults ? new Faults() : undefined;
+  const requests = new DeviceRequests();
+  const limits = new DeviceLimits({
+    rate: config.deviceRate,
+    burst: config.deviceBurst,
+    maxOpen: config.deviceMaxOpen,
+  });
+  const disk = new DiskRoom({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, partials });
   const gateway = new TusGateway({
-    dataDir: config.dataDir,
     maxUploadBytes: config.maxUploadBytes,
-    minFreeBytes: config.minFreeBytes,
+    disk,
+    quota,
     types,
     auth,
-    limits: new DeviceLimits({
-      rate: config.deviceRate,
-      burst: config.deviceBurst,
-      maxOpen: config.deviceMaxOpen,
-    }),
+    requests,
+    limits,
     faults,
     uploads,
     partials,
     metrics,
     log,
   });
+  metrics.addGauge('tender_open_connections', 'Open client connections.', () => guard.open);
+  metrics.addGauge(
+    'tender_connections_refused',
+    'Connections closed at once because their address or the server had too many open.',
+    () => guard.refused,
+  );
   metrics.addGauge('tender_disk_free_bytes', 'Free bytes on the data directory filesystem.', () =>
     freeBytesSync(config.dataDir),
   );
@@ -97,17 +128,22 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   }
   let url = '';
 
-  // push() sees every body byte the HTTP parser delivers, including bytes of aborted requests and of
-  // requests tus never reads. A 'data' listener could not do this without stealing the body from tus.
-  class CountingRequest extends http.IncomingMessage {
-    override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-      if (chunk && (this.method === 'PATCH' || this.method === 'POST') && isUploadPath(pathOf(this.url))) {
-        metrics.bytesReceived += (chunk as Buffer).length;
-      }
-      return super.push(chunk, encoding);
-    }
-  }
+  // Bookkeeping runs one job at a time: recovery catch-up, expiry, dropping abandoned uploads.
+  let maintaining = Promise.resolve();
+  const schedule = (job: () => Promise<unknown>) => {
+    maintaining = maintaining
+      .then(job)
+      .then(() => {})
+      .catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }));
+    return maintaining;
+  };
+  // Cuts every open request of a revoked device; its unfinished uploads then stop holding space.
+  const revoked = (deviceId: string) => {
+    requests.cut(deviceId);
+    void schedule(() => uploads.sweeper.dropAbandoned());
+  };
 
+  const deviceApi = { records, uploads, types, disk, limits, metrics, log };
   async function route(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const pathname = pathOf(req.url);
     applyCors(req, res, config.corsOrigins);
@@ -116,16 +152,18 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (api && req.method === 'OPTIONS') return sendPreflight(res);
     if (pathname === '/healthz') return sendJson(res, 200, { ok: true });
     if (pathname === '/probe') return probe(req, res);
+    if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
     if (isDevicePath(pathname)) {
       const who = auth.device(req);
-      if (!who.ok) return unauthorized(res, who.error);
-      const handled = await handleDevice(req, res, pathname, who.device, { records, uploads, types });
+      if (!who.ok) return unauthorized(res, who);
+      requests.track(who.device.deviceId, req, res);
+      const handled = await handleDevice(req, res, pathname, who.device, deviceApi);
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
     }
     if (api) {
       const who = auth.admin(req);
-      if (!who.ok) return unauthorized(res, who.error);
+      if (!who.ok) return unauthorized(res, who);
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
         dataDir: config.dataDir,
         devices,
@@ -133,8 +171,18 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
         metrics,
         log,
         faults,
-        enrollUrl: (token) => `${publicBaseUrl(config, url)}/enroll#token=${token}`,
-        onRevoke: (deviceId) => gateway.closeDevice(deviceId),
+        enrollUrl: (deviceId, token) =>
+          enrolmentLink(publicBaseUrl(config, url), codes.issue(deviceId, token, config.enrolmentCodeTtlMs)),
+        onRevoke: revoked,
+        unfinished: (deviceId) => partials.ofDevice(deviceId),
+        dropUnfinished: async (deviceId) => {
+          requests.cut(deviceId);
+          let count = 0;
+          await schedule(async () => {
+            count = await uploads.sweeper.dropDevice(deviceId);
+          });
+          return count;
+        },
       });
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
@@ -144,6 +192,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
 
   const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const started = Date.now();
+    guard.watch(req, res);
     res.once('close', () => {
       const status = res.writableFinished ? String(res.statusCode) : 'aborted';
       metrics.countRequest(req.method, status);
@@ -166,13 +215,21 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
       : undefined;
+  // Node checks header deadlines on this interval; its 30 s default would stretch a short deadline.
+  const serverOptions = {
+    IncomingMessage: countingRequest(metrics, (url) => isUploadPath(pathOf(url))),
+    connectionsCheckingInterval: 1_000,
+  };
   const server: http.Server = tls
-    ? https.createServer({ IncomingMessage: CountingRequest, ...tls }, onRequest)
-    : http.createServer({ IncomingMessage: CountingRequest }, onRequest);
+    ? https.createServer({ ...serverOptions, ...tls }, onRequest)
+    : http.createServer(serverOptions, onRequest);
+  guard.attach(server);
   // A 10 MB PATCH at 256 kbit/s takes longer than Node's default 300 s limit for a whole request.
   // Dead and stalled peers are caught by the idle timeout below instead.
   server.requestTimeout = 0;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // Every request's headers must be in by then; the token is in the headers, so this is also the
+  // deadline for a connection that has not authenticated (its body is never read: see guard.watch).
+  server.headersTimeout = config.headersTimeoutMs;
   // Stall detector: no byte read or written for idleTimeoutMs. Destroying the socket also aborts the
   // tus request, which releases its upload lock at once, so the client's resume is not held up.
   server.setTimeout(config.idleTimeoutMs, (socket) => socket.destroy());
@@ -195,14 +252,16 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
-  let maintaining = Promise.resolve();
-  const maintain = () => {
-    maintaining = maintaining
-      .then(() => uploads.maintain())
-      .catch((error: unknown) => log('error', 'maintenance failed', { error: String(error) }));
-  };
+  const maintain = () => void schedule(() => uploads.maintain());
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
+  // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.
+  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+    for (const deviceId of requests.devices()) {
+      if (devices.get(deviceId)?.revokedAt) requests.cut(deviceId);
+    }
+    void schedule(() => uploads.sweeper.dropAbandoned());
+  });
 
   log('info', 'started', {
     url,
@@ -218,6 +277,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   let closing: Promise<void> | undefined;
   async function shutdown(): Promise<void> {
     clearInterval(timer);
+    unwatch();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Received bytes are acknowledged as they are cut off and clients resume from the server's
@@ -241,31 +301,4 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     },
     close: () => (closing ??= shutdown()),
   };
-}
-
-// Link measurement: tiny, never cached; `?bytes=N` (up to 64 KiB) measures the downlink.
-function probe(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('bytes');
-  const bytes = raw && /^\d{1,6}$/.test(raw) ? Math.min(Number(raw), MAX_PROBE_BYTES) : 0;
-  send(res, 200, bytes ? 'x'.repeat(bytes) : 'ok', {
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Timing-Allow-Origin': '*',
-  });
-}
-
-function unauthorized(res: http.ServerResponse, error: string): void {
-  res.setHeader('WWW-Authenticate', 'Bearer');
-  sendJson(res, 401, { error });
-}
-
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?', 1)[0] ?? '/';
-}
-
-function isUploadPath(pathname: string): boolean {
-  return pathname === '/files' || pathname.startsWith('/files/');
-}
-
-function isDevicePath(pathname: string): boolean {
-  return pathname === '/api/device' || pathname === '/api/dedupe' || pathname.startsWith('/api/progress/');
 }

@@ -1,11 +1,15 @@
 import type http from 'node:http';
+import type { ConnectionGuard } from './connectionGuard.ts';
 import type { Device, Devices } from './devices.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { bearerToken, sameSecret } from './tokens.ts';
 
-/** Why a request was refused, as told to the client. */
-export type Refusal = { ok: false; error: string };
+/**
+ * Why a request was refused, as told to the client: 401, or 429 once its address has failed too
+ * often. Either way the connection is closed after the answer, so a refused body is never read.
+ */
+export type Refusal = { ok: false; status: 401 | 429; error: string; headers: Record<string, string> };
 
 /** The device a request authenticated as, or why it was refused. */
 export type DeviceCheck = { ok: true; device: Device } | Refusal;
@@ -16,8 +20,16 @@ export class Auth {
   private readonly adminToken: string;
   private readonly metrics: Metrics;
   private readonly log: Logger;
+  private readonly guard: ConnectionGuard;
 
-  constructor(opts: { devices: Devices; adminToken: string; metrics: Metrics; log: Logger }) {
+  constructor(opts: {
+    devices: Devices;
+    adminToken: string;
+    metrics: Metrics;
+    log: Logger;
+    guard: ConnectionGuard;
+  }) {
+    this.guard = opts.guard;
     this.devices = opts.devices;
     this.adminToken = opts.adminToken;
     this.metrics = opts.metrics;
@@ -26,6 +38,8 @@ export class Auth {
 
   /** The calling device; failures are counted and logged (without the token). */
   device(req: http.IncomingMessage): DeviceCheck {
+    const throttled = this.throttled(req);
+    if (throttled) return throttled;
     const token = bearerToken(req.headers.authorization);
     if (!token)
       return this.fail(req, 'device', 'missing', 'a device token is required (Authorization: Bearer …)');
@@ -38,6 +52,8 @@ export class Auth {
 
   /** True for the admin token; failures are counted and logged. */
   admin(req: http.IncomingMessage): { ok: true } | Refusal {
+    const throttled = this.throttled(req);
+    if (throttled) return throttled;
     const token = bearerToken(req.headers.authorization);
     if (!token)
       return this.fail(req, 'admin', 'missing', 'the admin token is required (Authorization: Bearer …)');
@@ -45,8 +61,22 @@ export class Auth {
     return { ok: true };
   }
 
+  // An address that keeps failing is refused before its token is looked at, and not logged again.
+  private throttled(req: http.IncomingMessage): Refusal | undefined {
+    const wait = this.guard.authWait(req.socket.remoteAddress ?? '');
+    if (!wait) return undefined;
+    this.metrics.authThrottled++;
+    return {
+      ok: false,
+      status: 429,
+      error: 'too many failed sign-in attempts from this address',
+      headers: { 'Retry-After': String(wait), Connection: 'close' },
+    };
+  }
+
   private fail(req: http.IncomingMessage, kind: string, reason: string, error: string): Refusal {
     this.metrics.authFailures++;
+    this.guard.authFailed(req.socket.remoteAddress ?? '');
     this.log('warn', 'auth failed', {
       kind,
       reason,
@@ -55,6 +85,6 @@ export class Auth {
       path: (req.url ?? '').split('?', 1)[0]?.slice(0, 200),
       ip: req.socket.remoteAddress,
     });
-    return { ok: false, error };
+    return { ok: false, status: 401, error, headers: { 'WWW-Authenticate': 'Bearer', Connection: 'close' } };
   }
 }

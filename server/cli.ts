@@ -3,12 +3,16 @@ import { renderUnicodeCompact } from 'uqr';
 import { loadConfig, publicBaseUrl } from './config.ts';
 import { openDatabase } from './db.ts';
 import { Devices } from './devices.ts';
+import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
+import { describeUnfinished, Partials } from './partials.ts';
 
 const USAGE = `Usage: npm run tender -- <command>
 
   enroll --name "Deck tablet" [--json]   enrol a device; prints its link and a QR code
   devices [--json]                       list enrolled devices
-  revoke <deviceId>                      revoke a device; its next request is refused
+  revoke <deviceId>                      revoke a device; its open requests are cut
+  unfinished <deviceId> [--json]         list a device's unfinished uploads
+  drop <deviceId>                        delete a device's unfinished uploads (frees its quota)
 
 Reads TENDER_DATA_DIR (default ./data) and, for the link, TENDER_PUBLIC_URL
 (default http(s)://localhost:$PORT). Works whether or not the server is running.`;
@@ -26,19 +30,22 @@ function run(argv: string[]): void {
   if (command === 'enroll') {
     const { values } = parse(rest, ['name', 'json'], 0);
     if (!values.name) throw new UsageError('enroll needs --name "Device name"');
-    const devices = new Devices(openDatabase(config.dataDir));
-    const { deviceId, name, token } = devices.enroll(String(values.name));
+    const db = openDatabase(config.dataDir);
+    const { deviceId, name, token } = new Devices(db).enroll(String(values.name));
     const scheme = config.tlsCert ? 'https' : 'http';
-    const enrollUrl = `${publicBaseUrl(config, `${scheme}://localhost:${config.port}`)}/enroll#token=${token}`;
+    const code = new EnrolmentCodes(db).issue(deviceId, token, config.enrolmentCodeTtlMs);
+    const enrollUrl = enrolmentLink(publicBaseUrl(config, `${scheme}://localhost:${config.port}`), code);
     if (values.json) {
       console.log(JSON.stringify({ deviceId, token, enrollUrl }));
       return;
     }
     console.log(`Enrolled "${name}" as device ${deviceId}.\n`);
-    console.log('Open this link once on the device (or scan the code):\n');
+    console.log(
+      `Open this link on the device (or scan the code). It works once, within ${describeMs(config.enrolmentCodeTtlMs)}:\n`,
+    );
     console.log(`  ${enrollUrl}\n`);
     console.log(renderUnicodeCompact(enrollUrl, { border: 2 }));
-    console.log('\nThe link holds the device token: give it to that device only.');
+    console.log('\nGive the link to that device only: whoever opens it first becomes this device.');
     if (!config.publicUrl) {
       console.log(
         'Set TENDER_PUBLIC_URL to the address devices use (e.g. https://tender.yacht.example) for a link that works on the LAN.',
@@ -67,10 +74,46 @@ function run(argv: string[]): void {
     if (!new Devices(openDatabase(config.dataDir)).revoke(deviceId)) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
-    console.log(`Revoked ${deviceId}. Its next request is refused.`);
+    console.log(
+      `Revoked ${deviceId}. A running server cuts its open requests within seconds and deletes its unfinished uploads.`,
+    );
+    return;
+  }
+  if (command === 'unfinished' || command === 'drop') {
+    const { values, positionals } = parse(rest, command === 'unfinished' ? ['json'] : [], 1);
+    const deviceId = positionals[0] ?? '';
+    const db = openDatabase(config.dataDir);
+    if (!new Devices(db).get(deviceId)) {
+      throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
+    }
+    const partials = new Partials(db);
+    if (command === 'drop') {
+      // The running server holds the upload files and locks; it deletes what is marked here.
+      const count = partials.requestDrop(deviceId);
+      console.log(
+        `Marked ${count} unfinished upload(s) of ${deviceId} to drop. A running server deletes them within seconds; otherwise the server does at its next start.`,
+      );
+      return;
+    }
+    const list = partials.ofDevice(deviceId).map(describeUnfinished);
+    if (values.json) {
+      console.log(JSON.stringify(list));
+      return;
+    }
+    if (!list.length) console.log(`Device ${deviceId} has no unfinished uploads.`);
+    for (const u of list) {
+      const mark = u.dropRequested ? '  (drop requested)' : '';
+      console.log(`${u.id}  ${u.name.padEnd(24)}  ${u.offset}/${u.size} bytes  since ${u.createdAt}${mark}`);
+    }
     return;
   }
   throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+}
+
+function describeMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return ms === 3_600_000 ? 'an hour' : `${ms / 3_600_000} hours`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} minutes`;
+  return `${Math.round(ms / 1000)} seconds`;
 }
 
 const OPTIONS = { name: { type: 'string' }, json: { type: 'boolean' } } as const;

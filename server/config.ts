@@ -32,6 +32,18 @@ export type TenderConfig = {
   deviceRate: number;
   deviceBurst: number;
   deviceMaxOpen: number;
+  /** Per-device caps on unfinished uploads: their total size, and how many. */
+  deviceMaxReservedBytes: number;
+  deviceMaxUnfinished: number;
+  /** How often the database is checked for revocations and drops made by the CLI. */
+  watchIntervalMs: number;
+  /** How long an enrolment link's one-time code works. */
+  enrolmentCodeTtlMs: number;
+  /** Open connections allowed in total and from one address; more are closed at once. */
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  /** A request's headers (which carry its token) must arrive within this long. */
+  headersTimeoutMs: number;
   /** PEM file paths; both set means HTTPS. */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -79,6 +91,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     deviceRate: readInt(env, 'TENDER_DEVICE_RATE', 20, 1, 1_000_000),
     deviceBurst: readInt(env, 'TENDER_DEVICE_BURST', 100, 1, 1_000_000),
     deviceMaxOpen: readInt(env, 'TENDER_DEVICE_MAX_OPEN', 4, 1, 10_000),
+    deviceMaxReservedBytes: readInt(
+      env,
+      'TENDER_DEVICE_MAX_RESERVED_BYTES',
+      20 * GIB,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    deviceMaxUnfinished: readInt(env, 'TENDER_DEVICE_MAX_UNFINISHED', 128, 1, 100_000),
+    watchIntervalMs: readInt(env, 'TENDER_WATCH_INTERVAL_MS', 500, 10, 60_000),
+    enrolmentCodeTtlMs: readInt(env, 'TENDER_ENROLMENT_CODE_TTL_MS', 60 * 60 * 1000, 1000, MAX_TIMER_MS),
+    maxConnections: readInt(env, 'TENDER_MAX_CONNECTIONS', 1000, 1, 1_000_000),
+    maxConnectionsPerAddress: readInt(env, 'TENDER_MAX_CONNECTIONS_PER_ADDRESS', 64, 1, 1_000_000),
+    headersTimeoutMs: readInt(env, 'TENDER_HEADERS_TIMEOUT_MS', 10_000, 100, MAX_TIMER_MS),
     tlsCert: tlsCert && path.resolve(tlsCert),
     tlsKey: tlsKey && path.resolve(tlsKey),
     corsOrigins: parseOrigins(env.TENDER_CORS_ORIGINS),

@@ -39,6 +39,17 @@ const MIGRATIONS = [
      sha256 TEXT,
      target TEXT
    );`,
+  // The operator's CLI asks the running server to drop a device's unfinished uploads by marking them.
+  `ALTER TABLE partials ADD COLUMN drop_requested_at TEXT;
+   CREATE INDEX partials_device ON partials (device_id);`,
+  // One-time enrolment codes: looked up by a hash, the device token sealed under the code itself.
+  `CREATE TABLE enrolment_codes (
+     lookup BLOB PRIMARY KEY,
+     device_id TEXT NOT NULL,
+     sealed BLOB,
+     expires_at TEXT NOT NULL,
+     used_at TEXT
+   );`,
 ];
 
 /** Opens (creating if needed) `<dataDir>/tender.db` and brings its schema up to date. */

@@ -1,14 +1,30 @@
 import type http from 'node:http';
 import { readJson } from './body.ts';
 import type { Device } from './devices.ts';
+import type { DiskRoom } from './diskRoom.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
+import type { DeviceLimits } from './limits.ts';
+import type { Logger } from './log.ts';
 import { checkMetadata } from './metadata.ts';
+import type { Metrics } from './metrics.ts';
 import type { UploadRecords } from './records.ts';
 import { sendJson } from './respond.ts';
 import type { Uploads } from './uploads.ts';
 
 /** Collaborators of the device API. */
-export type DeviceApiOptions = { records: UploadRecords; uploads: Uploads; types: TypeAllowlist };
+export type DeviceApiOptions = {
+  records: UploadRecords;
+  uploads: Uploads;
+  types: TypeAllowlist;
+  disk: DiskRoom;
+  /** The per-device request rate every device request takes from, tus or API. */
+  limits: DeviceLimits;
+  metrics: Metrics;
+  log: Logger;
+};
+
+// A duplicate costs a record and a directory entry, not its size; this stands in for both.
+const DUPLICATE_COST_BYTES = 64 * 1024;
 
 const PROGRESS = /^\/api\/progress\/([A-Za-z0-9_-]{1,128})$/;
 
@@ -21,6 +37,13 @@ export async function handleDevice(
   opts: DeviceApiOptions,
 ): Promise<boolean> {
   const method = req.method ?? '';
+  const wait = opts.limits.take(device.deviceId);
+  if (wait > 0) {
+    opts.metrics.rateLimited++;
+    res.setHeader('Retry-After', String(wait));
+    sendJson(res, 429, { error: 'too many requests from this device' });
+    return true;
+  }
   if (pathname === '/api/device') {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET, HEAD');
     sendJson(res, 200, { deviceId: device.deviceId, name: device.name });
@@ -64,8 +87,15 @@ export async function handleDevice(
       sendJson(res, 404, { error: 'no stored upload has this content; upload it' });
       return true;
     }
+    const room = await opts.disk.fits(DUPLICATE_COST_BYTES);
+    if (!room.ok) {
+      opts.log('warn', 'duplicate refused: disk quota', room);
+      sendJson(res, 507, { error: 'the server does not have room for this upload' });
+      return true;
+    }
     const record = await opts.uploads.recordDuplicate(device.deviceId, original, check.metadata);
-    sendJson(res, 200, { id: record.id, duplicateOf: record.duplicateOf });
+    // Only this device's new record: nothing about the upload it duplicates, whose device it was.
+    sendJson(res, 200, { id: record.id });
     return true;
   }
   return false;

@@ -10,10 +10,12 @@ export class Metrics {
   uploadsCompleted = 0;
   uploadsDeduplicated = 0;
   /** Unfinished uploads given up, by reason. */
-  readonly uploadsFailed = { checksum: 0, expired: 0 };
+  readonly uploadsFailed = { checksum: 0, expired: 0, dropped: 0 };
   /** Chunks (Upload-Checksum) and whole files (sha256 metadata) refused because a digest did not match. */
   checksumFailures = 0;
   authFailures = 0;
+  /** Authentication attempts refused unchecked because their address failed too often. */
+  authThrottled = 0;
   rateLimited = 0;
   /** PATCHes that arrived while another PATCH on the same upload was still open. */
   concurrentPatches = 0;
@@ -69,6 +71,11 @@ export class Metrics {
       'tender_auth_failures_total',
       'Requests refused for a missing, unknown or revoked token.',
       this.authFailures,
+    );
+    counter(
+      'tender_auth_throttled_total',
+      'Requests refused (429) without checking their token because their address failed too often.',
+      this.authThrottled,
     );
     counter('tender_rate_limited_total', 'Requests answered 429 by the per-device limits.', this.rateLimited);
     counter(

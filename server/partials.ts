@@ -11,6 +11,8 @@ export type Partial = {
   createdAt: string;
   /** Set once all bytes are acknowledged and verified; the record is then being written. */
   completion: { at: string; sha256: string; target: string } | null;
+  /** When the operator asked (from the CLI) for this upload to be dropped. */
+  dropRequestedAt: string | null;
 };
 
 type Row = {
@@ -23,6 +25,7 @@ type Row = {
   completed_at: string | null;
   sha256: string | null;
   target: string | null;
+  drop_requested_at: string | null;
 };
 
 /** Unfinished uploads in the `partials` table; their acknowledged offsets are the source of truth. */
@@ -74,12 +77,61 @@ export class Partials {
     this.db.prepare('DELETE FROM partials WHERE id = ?').run(id);
   }
 
-  /** Bytes still to come for all unfinished uploads: disk space they have a claim on. */
+  /**
+   * Bytes still to come for unfinished uploads that can still be resumed: disk space they have a
+   * claim on. Uploads of revoked devices and uploads the operator asked to drop claim nothing.
+   */
   outstandingBytes(): number {
     const row = this.db
-      .prepare<[], { n: number | null }>('SELECT SUM(size - acked) AS n FROM partials')
+      .prepare<[], { n: number | null }>(
+        `SELECT SUM(p.size - p.acked) AS n FROM partials p JOIN devices d ON d.id = p.device_id
+         WHERE d.revoked_at IS NULL AND p.drop_requested_at IS NULL`,
+      )
       .get();
     return row?.n ?? 0;
+  }
+
+  /** What a device's unfinished uploads hold against its quota: how many, and their total size. */
+  reservedBy(deviceId: string): { count: number; bytes: number } {
+    const row = this.db
+      .prepare<[string], { count: number; bytes: number | null }>(
+        `SELECT COUNT(*) AS count, SUM(size) AS bytes FROM partials
+         WHERE device_id = ? AND completed_at IS NULL AND drop_requested_at IS NULL`,
+      )
+      .get(deviceId);
+    return { count: row?.count ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
+  /** A device's unfinished uploads, oldest first. */
+  ofDevice(deviceId: string): Partial[] {
+    return this.db
+      .prepare<[string], Row>(
+        'SELECT * FROM partials WHERE device_id = ? AND completed_at IS NULL ORDER BY created_at',
+      )
+      .all(deviceId)
+      .map(fromRow);
+  }
+
+  /** Marks a device's unfinished uploads for the server to drop; returns how many. */
+  requestDrop(deviceId: string): number {
+    return this.db
+      .prepare(
+        `UPDATE partials SET drop_requested_at = COALESCE(drop_requested_at, ?)
+         WHERE device_id = ? AND completed_at IS NULL`,
+      )
+      .run(new Date().toISOString(), deviceId).changes;
+  }
+
+  /** Unfinished uploads that can never be resumed: their device is revoked or gone, or a drop was asked for. */
+  abandoned(): Partial[] {
+    return this.db
+      .prepare<[], Row>(
+        `SELECT p.* FROM partials p LEFT JOIN devices d ON d.id = p.device_id
+         WHERE p.completed_at IS NULL
+           AND (d.id IS NULL OR d.revoked_at IS NOT NULL OR p.drop_requested_at IS NOT NULL)`,
+      )
+      .all()
+      .map(fromRow);
   }
 
   /** Unfinished uploads created before `createdBefore` (ISO 8601). */
@@ -89,6 +141,18 @@ export class Partials {
       .all(createdBefore)
       .map(fromRow);
   }
+}
+
+/** An unfinished upload as the operator sees it (admin API and CLI). */
+export function describeUnfinished(p: Partial) {
+  return {
+    id: p.id,
+    name: p.metadata.filename || p.metadata.name || p.id,
+    size: p.size,
+    offset: p.acked,
+    createdAt: p.createdAt,
+    dropRequested: p.dropRequestedAt !== null,
+  };
 }
 
 function fromRow(row: Row): Partial {
@@ -103,5 +167,6 @@ function fromRow(row: Row): Partial {
       row.completed_at && row.sha256 && row.target
         ? { at: row.completed_at, sha256: row.sha256, target: row.target }
         : null,
+    dropRequestedAt: row.drop_requested_at,
   };
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type http from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { COMPRESSIBLE, ENCODINGS } from './precompress.ts';
 import { sendText } from './respond.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -49,9 +50,18 @@ export async function serveStatic(
   }
   if (!stat) return sendText(res, 404, 'Not found\n');
 
-  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  // The build leaves brotli and gzip copies next to text files: send the best one the client takes.
+  const compressible = COMPRESSIBLE.has(path.extname(rel).toLowerCase());
+  const encoded = compressible ? await pickEncoding(req, file, stat) : undefined;
+  const sent = encoded?.stat ?? stat;
+  // One ETag per representation: a cache must not answer a gzip request with a brotli body's 304.
+  const tag = `${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}`;
+  const etag = `W/"${tag}${encoded ? `-${encoded.name}` : ''}"`;
   res.setHeader('Content-Type', CONTENT_TYPES[path.extname(rel).toLowerCase()] ?? 'application/octet-stream');
   res.setHeader('Cache-Control', cacheControl(rel));
+  // Also on the plain answer: it too was chosen by Accept-Encoding, and a shared cache must know.
+  if (compressible) addVary(res, 'Accept-Encoding');
+  if (encoded) res.setHeader('Content-Encoding', encoded.name);
   res.setHeader('ETag', etag);
   res.setHeader('Last-Modified', stat.mtime.toUTCString());
   res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -60,13 +70,45 @@ export async function serveStatic(
     res.writeHead(304).end();
     return;
   }
-  res.setHeader('Content-Length', stat.size);
+  res.setHeader('Content-Length', sent.size);
   if (req.method === 'HEAD') {
     res.end();
     return;
   }
   // A client that goes away mid-download is routine on a flaky link, not an error.
-  await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
+  await pipeline(fs.createReadStream(encoded?.file ?? file), res).catch(() => res.destroy());
+}
+
+function addVary(res: http.ServerResponse, field: string): void {
+  const current = res.getHeader('Vary');
+  res.setHeader('Vary', current ? `${String(current)}, ${field}` : field);
+}
+
+/** The best precompressed copy of `file` the request accepts, if the build made one. */
+async function pickEncoding(req: http.IncomingMessage, file: string, original: fs.Stats) {
+  const accepted = acceptedEncodings(req.headers['accept-encoding']);
+  for (const { name, suffix } of ENCODINGS) {
+    if (!accepted.has(name)) continue;
+    const stat = await statFile(file + suffix);
+    // A copy older than its file is left over from an earlier build: never serve stale code.
+    if (stat && stat.mtimeMs >= original.mtimeMs) return { name, file: file + suffix, stat };
+  }
+  return undefined;
+}
+
+/** Codings named in Accept-Encoding with a non-zero q (a `*` stands for any). */
+function acceptedEncodings(header: string | undefined): Set<string> {
+  const accepted = new Set<string>();
+  const refused = new Set<string>();
+  for (const part of (header ?? '').toLowerCase().split(',')) {
+    const [name = '', ...params] = part.split(';').map((p) => p.trim());
+    if (!name) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    if (q !== undefined && !(Number(q.slice(2)) > 0)) refused.add(name);
+    else accepted.add(name);
+  }
+  if (accepted.has('*')) for (const { name } of ENCODINGS) if (!refused.has(name)) accepted.add(name);
+  return accepted;
 }
 
 function resolveTarget(staticDir: string, url: string): Target {

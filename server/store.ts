@@ -5,14 +5,21 @@ import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { type Checksum, hasherFor } from './checksum.ts';
 import { hashFile, syncDir } from './fsync.ts';
-import { tusError } from './httpError.ts';
+import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecords } from './records.ts';
+import { recoverFiles } from './recovery.ts';
+import { answerFor, isTusError, StorageError, sync, writeAll } from './storageIo.ts';
 
 /** What the store needs to know about the request that holds an upload's lock. */
-export type Writer = { deviceId: string; checksum?: Checksum };
+export type Writer = {
+  deviceId: string;
+  checksum?: Checksum;
+  /** The answer a failed write chose (507 for a full disk, 460 …), whatever @tus/server makes of it. */
+  failure?: TusError;
+};
 
 /** Collaborators of the store. */
 export type DurableStoreOptions = {
@@ -23,6 +30,8 @@ export type DurableStoreOptions = {
   records: UploadRecords;
   metrics: Metrics;
   log: Logger;
+  /** Refuses a new upload (an over-quota device); runs in the same tick as the row is inserted. */
+  admit(deviceId: string, size: number): TusError | undefined;
   /** The request currently holding the lock on `id`. */
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
@@ -38,8 +47,6 @@ const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 2_000;
 // Chunks already waiting in the stream are written together, up to this much per system call.
 const BATCH_BYTES = 1024 * 1024;
-
-class StorageError extends Error {}
 
 /**
  * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
@@ -70,10 +77,11 @@ export class DurableStore extends DataStore {
     const writer = this.opts.writerOf(upload.id);
     if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
     const file = this.filePath(upload.id);
-    await fs.promises.writeFile(file, '', { flag: 'wx' });
-    await syncDir(this.opts.filesDir);
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
+    // Check and reserve with no await in between: two creations at once cannot both take the last slot.
+    const refusal = this.opts.admit(writer.deviceId, upload.size);
+    if (refusal) throw refusal;
     this.opts.partials.create({
       id: upload.id,
       deviceId: writer.deviceId,
@@ -81,6 +89,13 @@ export class DurableStore extends DataStore {
       metadata,
       createdAt: upload.creation_date ?? new Date().toISOString(),
     });
+    try {
+      await fs.promises.writeFile(file, '', { flag: 'wx' });
+      await syncDir(this.opts.filesDir);
+    } catch (error) {
+      this.opts.partials.delete(upload.id);
+      throw error;
+    }
     upload.storage = { type: 'file', path: file };
     return upload;
   }
@@ -108,7 +123,14 @@ export class DurableStore extends DataStore {
   }
 
   override async write(stream: Readable, id: string, offset: number): Promise<number> {
-    return this.exclusive(id, () => this.writeExclusive(stream, id, offset));
+    const writer = this.opts.writerOf(id);
+    try {
+      return await this.exclusive(id, () => this.writeExclusive(stream, id, offset));
+    } catch (error) {
+      // @tus/server reports a write that fails mid-body as its own "aborted" 400; keep the real answer.
+      if (writer && isTusError(error)) writer.failure = error;
+      throw error;
+    }
   }
 
   override async remove(id: string): Promise<void> {
@@ -161,45 +183,8 @@ export class DurableStore extends DataStore {
    * were never acknowledged and may be torn), and deletes files no upload owns. Run before serving.
    */
   async recover(): Promise<void> {
-    const { partials, records, log } = this.opts;
-    for (const partial of partials.all()) {
-      if (partial.completion) continue;
-      const file = this.filePath(partial.id);
-      const size = await fs.promises.stat(file).then(
-        (s) => s.size,
-        () => undefined,
-      );
-      if (size === undefined) {
-        if (partial.acked === 0) {
-          await fs.promises.writeFile(file, '');
-          continue;
-        }
-        log('error', 'upload file missing; upload dropped', { id: partial.id, acked: partial.acked });
-        partials.delete(partial.id);
-      } else if (size > partial.acked) {
-        await fs.promises.truncate(file, partial.acked);
-        log('info', 'unacknowledged tail discarded', {
-          id: partial.id,
-          acked: partial.acked,
-          bytes: size - partial.acked,
-        });
-      } else if (size < partial.acked) {
-        // Only a disk that lied about fsync gets here; offer the client what is really there.
-        log('error', 'upload file shorter than its acknowledged offset', {
-          id: partial.id,
-          acked: partial.acked,
-          size,
-        });
-        partials.ack(partial.id, size);
-      }
-    }
-    for (const name of await fs.promises.readdir(this.opts.filesDir)) {
-      if (/^[0-9a-f]{32}$/.test(name) && !partials.get(name) && !records.get(name)) {
-        await fs.promises.rm(path.join(this.opts.filesDir, name), { force: true });
-        log('info', 'orphan upload file deleted', { id: name });
-      }
-    }
-    await syncDir(this.opts.filesDir);
+    const { filesDir, partials, records, log } = this.opts;
+    await recoverFiles({ filesDir, partials, records, log, filePath: (id) => this.filePath(id) });
   }
 
   /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
@@ -249,7 +234,7 @@ export class DurableStore extends DataStore {
             batch.push(more);
             size += more.length;
           }
-          await writeAll(handle, batch, pos);
+          await writeAll(handle, batch, pos).catch((e: unknown) => this.failed(id, e));
           pos += size;
           inflight.received = pos;
           for (const chunk of batch) {
@@ -258,7 +243,7 @@ export class DurableStore extends DataStore {
           }
           const due = pos - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && pos < partial.size) {
-            await sync(handle);
+            await sync(handle).catch((e: unknown) => this.failed(id, e));
             this.opts.partials.ack(id, pos);
             acked = pos;
             lastAck = Date.now();
@@ -294,9 +279,7 @@ export class DurableStore extends DataStore {
         await handle.truncate(acked).catch(() => {});
         const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
         this.opts.log('error', 'upload write failed', { id, code, error: String(error.cause) });
-        throw code === 'ENOSPC' || code === 'EDQUOT'
-          ? tusError(507, 'The server has run out of storage')
-          : tusError(500, 'The server could not store the upload');
+        throw answerFor(error);
       }
       throw error;
     } finally {
@@ -312,6 +295,14 @@ export class DurableStore extends DataStore {
     }
     if (aborted) throw aborted;
     return pos;
+  }
+
+  // Notes the answer on the request before the error leaves the body loop: leaving it destroys the
+  // request stream, and @tus/server then reports its own "aborted" before this write has settled.
+  private failed(id: string, error: unknown): never {
+    const writer = this.opts.writerOf(id);
+    if (writer && error instanceof StorageError) writer.failure = answerFor(error);
+    throw error;
   }
 
   private async verifyAndComplete(partial: Partial, sha256: string): Promise<void> {
@@ -332,42 +323,5 @@ export class DurableStore extends DataStore {
     }
     this.running.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
-  }
-}
-
-async function writeAll(handle: fs.promises.FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  try {
-    let pending = buffers;
-    let at = position;
-    while (pending.length) {
-      const { bytesWritten } = await handle.writev(pending, at);
-      at += bytesWritten;
-      pending = dropWritten(pending, bytesWritten);
-    }
-  } catch (error) {
-    throw new StorageError('write failed', { cause: error });
-  }
-}
-
-// After a short write, what is left of `buffers`.
-function dropWritten(buffers: Buffer[], written: number): Buffer[] {
-  const rest: Buffer[] = [];
-  let skip = written;
-  for (const b of buffers) {
-    if (skip >= b.length) {
-      skip -= b.length;
-      continue;
-    }
-    rest.push(skip ? b.subarray(skip) : b);
-    skip = 0;
-  }
-  return rest;
-}
-
-async function sync(handle: fs.promises.FileHandle): Promise<void> {
-  try {
-    await handle.datasync();
-  } catch (error) {
-    throw new StorageError('fsync failed', { cause: error });
   }
 }

@@ -1,7 +1,8 @@
 import type http from 'node:http';
 import type { Auth } from './auth.ts';
 import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum } from './checksum.ts';
-import { freeBytes } from './disk.ts';
+import type { DeviceRequests } from './deviceRequests.ts';
+import type { DiskRoom } from './diskRoom.ts';
 import type { Faults } from './faults.ts';
 import type { TypeAllowlist } from './fileTypes.ts';
 import type { DeviceLimits } from './limits.ts';
@@ -9,16 +10,28 @@ import type { Logger } from './log.ts';
 import { checkMetadataHeader } from './metadata.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partials } from './partials.ts';
+import { checkQuota, type DeviceQuota } from './quota.ts';
+import {
+  applyMethodOverride,
+  checkPatchHeaders,
+  checkVersion,
+  type Refusal,
+  TUS_VERSION,
+} from './tusRules.ts';
 import type { Uploads } from './uploads.ts';
 
 /** Settings and collaborators of the /files gateway. */
 export type TusGatewayOptions = {
-  dataDir: string;
   maxUploadBytes: number;
-  minFreeBytes: number;
+  /** The server-wide disk check. */
+  disk: DiskRoom;
+  /** Per-device caps on unfinished uploads: total size and count. */
+  quota: DeviceQuota;
   types: TypeAllowlist;
   auth: Auth;
   limits: DeviceLimits;
+  /** Open requests per device, cut when the device is revoked. */
+  requests: DeviceRequests;
   /** Present only when test faults are enabled. */
   faults?: Faults;
   uploads: Uploads;
@@ -31,6 +44,8 @@ type OpenPatch = { req: http.IncomingMessage; deviceId: string };
 
 const UPLOAD_PATH = /^\/files\/([A-Za-z0-9_-]{1,128})\/?$/;
 const CONCURRENCY_RETRY_AFTER_S = 2;
+// A device at its quota waits for its own uploads to finish (or for the operator to drop them).
+const QUOTA_RETRY_AFTER_S = 60;
 
 /**
  * Everything in front of @tus/server for /files: device auth, ownership, limits, metadata and
@@ -47,6 +62,8 @@ export class TusGateway {
   /** Handles one request under /files. */
   async handle(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
     const { auth, limits, uploads, metrics } = this.opts;
+    const overridden = applyMethodOverride(req);
+    if (overridden) return refuse(res, overridden);
     const method = req.method ?? '';
     if (method === 'OPTIONS') {
       res.setHeader('Tus-Checksum-Algorithm', CHECKSUM_ALGORITHMS.join(','));
@@ -54,10 +71,13 @@ export class TusGateway {
     }
     // tus's GET handler would hand stored files to anyone holding the URL; content is admin-only.
     if (method === 'GET') return fail(res, 404, 'not found');
+    const version = checkVersion(req);
+    if (version) return refuse(res, version);
 
     const who = auth.device(req);
-    if (!who.ok) return fail(res, 401, who.error, { 'WWW-Authenticate': 'Bearer' });
+    if (!who.ok) return fail(res, who.status, who.error, who.headers);
     const deviceId = who.device.deviceId;
+    this.opts.requests.track(deviceId, req, res);
 
     const wait = limits.take(deviceId);
     if (wait > 0) {
@@ -71,6 +91,12 @@ export class TusGateway {
     // Another device's upload does not exist as far as this one can tell.
     if (id && uploads.ownerOf(id) !== deviceId) return fail(res, 404, 'not found');
 
+    const malformed = method === 'PATCH' ? checkPatchHeaders(req) : undefined;
+    if (malformed) return refuse(res, malformed);
+    if (method === 'DELETE' && id && uploads.isComplete(id)) {
+      return fail(res, 409, 'this upload is complete; completed uploads are kept and never deleted');
+    }
+
     if (id) this.closeStalePatch(id, req);
 
     let checksum: Checksum | undefined;
@@ -83,7 +109,7 @@ export class TusGateway {
 
     let create: { id: string; metadata: Record<string, string> } | undefined;
     if (method === 'POST') {
-      const prepared = await this.prepareCreate(req, res);
+      const prepared = await this.prepareCreate(req, res, deviceId);
       if (!prepared) return;
       create = prepared;
     }
@@ -118,18 +144,14 @@ export class TusGateway {
         this.opts.log('error', 'could not finish upload', { id, error: errorText(error) });
       });
     }
-    await uploads.handle(req, res, { deviceId, checksum, create });
-  }
-
-  /** Cuts off every open PATCH of a device (after revocation). */
-  closeDevice(deviceId: string): void {
-    for (const [id, entry] of this.openPatches) {
-      if (entry.deviceId === deviceId) {
-        this.openPatches.delete(id);
-        this.opts.limits.leave(deviceId, entry.req);
-        entry.req.socket.destroy();
-      }
+    if (create) {
+      const { id: created } = create;
+      res.once('close', () => {
+        if (res.writableFinished && res.statusCode === 201) return;
+        void uploads.sweeper.dropUnannounced(created);
+      });
     }
+    await uploads.handle(req, res, { deviceId, checksum, create });
   }
 
   // A new request for an upload means its client has given up on any older PATCH (a silent stall on
@@ -147,8 +169,8 @@ export class TusGateway {
     this.opts.log('info', 'stale PATCH closed', { id, by: req.method });
   }
 
-  private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse) {
-    const { maxUploadBytes, minFreeBytes, types, partials, dataDir, uploads } = this.opts;
+  private async prepareCreate(req: http.IncomingMessage, res: http.ServerResponse, deviceId: string) {
+    const { maxUploadBytes, types, partials, disk, uploads, quota } = this.opts;
     const lengthHeader = req.headers['upload-length'];
     // Without a valid Upload-Length, tus itself answers (400, or 501 for a deferred length).
     const length =
@@ -163,16 +185,31 @@ export class TusGateway {
       fail(res, check.status, check.error);
       return undefined;
     }
+    const over = checkQuota(partials, deviceId, length, quota);
+    if (over) {
+      if (over.status === 429) this.opts.metrics.rateLimited++;
+      fail(
+        res,
+        over.status,
+        over.error,
+        over.status === 429 ? { 'Retry-After': String(QUOTA_RETRY_AFTER_S) } : {},
+      );
+      return undefined;
+    }
     if (length !== undefined) {
-      const free = await freeBytes(dataDir);
-      if (free - partials.outstandingBytes() - length < minFreeBytes) {
-        this.opts.log('warn', 'upload refused: disk quota', { free, length, minFreeBytes });
+      const room = await disk.fits(length);
+      if (!room.ok) {
+        this.opts.log('warn', 'upload refused: disk quota', { ...room, length });
         fail(res, 507, 'the server does not have room for this upload');
         return undefined;
       }
     }
     return { id: uploads.newId(), metadata: check.metadata };
   }
+}
+
+function refuse(res: http.ServerResponse, refusal: Refusal): void {
+  fail(res, refusal.status, refusal.error, refusal.headers);
 }
 
 /** A JSON `{ error }` answer that a tus client (and a cross-origin page) can read. */
@@ -184,7 +221,7 @@ function fail(
 ): void {
   const body = JSON.stringify({ error });
   res.writeHead(status, {
-    'Tus-Resumable': '1.0.0',
+    'Tus-Resumable': TUS_VERSION,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',

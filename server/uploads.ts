@@ -6,12 +6,15 @@ import { type Lock, MemoryLocker, Server } from '@tus/server';
 import type Database from 'better-sqlite3';
 import type { Devices } from './devices.ts';
 import { syncDir } from './fsync.ts';
+import { tusError } from './httpError.ts';
 import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
+import { checkQuota, type DeviceQuota } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
+import { Sweeper } from './sweeper.ts';
 
 /** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
 export type UploadListener = (record: UploadRecord) => void | Promise<void>;
@@ -27,6 +30,8 @@ export type UploadsOptions = {
   dataDir: string;
   expiryMs: number;
   maxUploadBytes: number;
+  /** Checked again as the upload is created, so concurrent creations cannot overshoot it. */
+  quota: DeviceQuota;
   corsOrigins: ReadonlySet<string>;
   db: Database.Database;
   records: UploadRecords;
@@ -40,6 +45,8 @@ export type UploadsOptions = {
 export class Uploads {
   readonly tus: Server;
   readonly store: DurableStore;
+  /** Deletes unfinished uploads that expired or can no longer be resumed. */
+  readonly sweeper: Sweeper;
   /** Listeners run after each record is written; errors are logged, never fail the upload. */
   readonly listeners = new Set<UploadListener>();
   private readonly opts: UploadsOptions;
@@ -59,7 +66,20 @@ export class Uploads {
       metrics: opts.metrics,
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
+      admit: (deviceId, size) => {
+        const over = checkQuota(opts.partials, deviceId, size, opts.quota);
+        return over && tusError(over.status, over.error);
+      },
       onComplete: (partial, sha256) => this.complete(partial, sha256),
+    });
+    this.sweeper = new Sweeper({
+      expiryMs: opts.expiryMs,
+      partials: opts.partials,
+      store: this.store,
+      metrics: opts.metrics,
+      log: opts.log,
+      locker: this.memory,
+      stopped: () => this.stopped,
     });
     this.tus = new Server({
       path: '/files',
@@ -73,6 +93,10 @@ export class Uploads {
       allowedOrigins: (origin) => opts.corsOrigins.has(origin),
       allowedHeaders: ['Upload-Checksum'],
       exposedHeaders: ['Upload-Expires', 'Retry-After', 'Tus-Checksum-Algorithm'],
+      onResponseError: async (req, error) => {
+        const failure = this.requestOf(req)?.failure;
+        return failure && failure !== error ? failure : undefined;
+      },
       // The record is the crew's receipt; deleting the bytes behind it would leave it lying.
       disableTerminationForFinishedUploads: true,
       namingFunction: (req) => {
@@ -104,6 +128,11 @@ export class Uploads {
     return randomBytes(16).toString('hex');
   }
 
+  /** Whether every byte of `id` is in and verified (recorded, or being recorded). */
+  isComplete(id: string): boolean {
+    return Boolean(this.opts.records.get(id) || this.opts.partials.get(id)?.completion);
+  }
+
   /** The device that created upload `id`, whether finished or not. */
   ownerOf(id: string): string | undefined {
     return this.opts.partials.get(id)?.deviceId ?? this.opts.records.get(id)?.deviceId ?? undefined;
@@ -133,37 +162,8 @@ export class Uploads {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
       });
     }
-    await this.expire();
-  }
-
-  /** Deletes unfinished uploads created more than expiryMs ago; never touches completed ones. */
-  async expire(): Promise<void> {
-    const { expiryMs, partials, log } = this.opts;
-    if (expiryMs <= 0) return;
-    const cutoff = new Date(Date.now() - expiryMs).toISOString();
-    for (const partial of partials.expired(cutoff)) {
-      if (this.stopped) return;
-      await this.expireOne(partial.id, cutoff).catch((error: unknown) => {
-        log('error', 'could not delete expired upload', { id: partial.id, error: String(error) });
-      });
-    }
-  }
-
-  private async expireOne(id: string, cutoff: string): Promise<void> {
-    const { partials, log, metrics } = this.opts;
-    const lock = this.memory.newLock(id);
-    await lock.lock(new AbortController().signal, () => {});
-    try {
-      await this.store.exclusive(id, async () => {
-        const current = partials.get(id);
-        if (!current || current.completion || current.createdAt >= cutoff) return;
-        await this.store.discard(id);
-        metrics.uploadsFailed.expired++;
-        log('info', 'expired upload deleted', { id, deviceId: current.deviceId, acked: current.acked });
-      });
-    } finally {
-      await lock.unlock();
-    }
+    await this.sweeper.dropAbandoned();
+    await this.sweeper.expire();
   }
 
   /**
@@ -238,6 +238,11 @@ export class Uploads {
   }
 
   private async complete(partial: Partial, sha256: string): Promise<void> {
+    // A last chunk that raced the revocation must not become a record of a device no longer trusted.
+    if (this.opts.devices.get(partial.deviceId)?.revokedAt) {
+      await this.store.discard(partial.id);
+      throw tusError(401, 'This device has been revoked; enrol it again');
+    }
     const receivedAt = new Date().toISOString();
     const target = recordPath({
       id: partial.id,

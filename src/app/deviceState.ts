@@ -44,14 +44,57 @@ async function verify(credential: DeviceCredential): Promise<DeviceCredential> {
   }
 }
 
+/** Why an enrolment code could not be exchanged, in words for the crew. */
+const CODE_SPENT =
+  'This enrolment link has already been used or has expired. Ask the person who runs Tender on board to enrol this device again, then open the new link.';
+
 /**
- * Takes the token from an enrolment link (`/enroll#token=…`), stores it and removes it from the
- * address bar. The token travels in the fragment, so it never reaches a server log.
+ * Exchanges the one-time code of an enrolment link (`/enroll#code=…`) for this device's token.
+ * Returns the token, or the message to show instead.
+ */
+async function exchangeCode(code: string): Promise<{ token: string } | { notice: string }> {
+  let res: Response;
+  try {
+    res = await fetch('/api/enroll', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ code }),
+    });
+  } catch {
+    return {
+      notice:
+        'Could not reach the server to sign this device in. Connect to the boat’s network and open the link again.',
+    };
+  }
+  if (res.status === 404 || res.status === 410) return { notice: CODE_SPENT };
+  if (!res.ok)
+    return {
+      notice: `The server could not sign this device in (${res.status}). Open the link again in a minute.`,
+    };
+  const { token } = (await res.json()) as { token: string };
+  return { token };
+}
+
+/**
+ * Handles an enrolment link: its one-time code (`/enroll#code=…`, exchanged for the token) or, from
+ * older links, the token itself (`#token=…`). Stores the token and removes the link from the address
+ * bar. Both travel in the fragment, so they never reach a server log.
  */
 async function enrollFromLocation(): Promise<string | null> {
   if (window.location.pathname !== '/enroll') return null;
-  const token = new URLSearchParams(window.location.hash.slice(1)).get('token');
+  const params = new URLSearchParams(window.location.hash.slice(1));
   window.history.replaceState(null, '', '/');
+  const code = params.get('code');
+  let token = params.get('token');
+  if (code) {
+    const exchanged = await exchangeCode(code);
+    if ('notice' in exchanged) {
+      const current = await store.credential();
+      // Opening the same link again on a device it already signed in is not a problem.
+      return current && !current.rejectedAt ? null : exchanged.notice;
+    }
+    token = exchanged.token;
+  }
   if (!token) return 'This enrolment link is incomplete. Open the whole link the operator gave you.';
   const credential: DeviceCredential = {
     token,

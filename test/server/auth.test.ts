@@ -110,7 +110,7 @@ describe('admin API', () => {
     expect((await fetch(`${s.url}/api/devices`, { method: 'POST', body: '{"name":"x"}' })).status).toBe(401);
   });
 
-  it('enrols a device: token shown once, never listed, enrolment link with the token in the fragment', async () => {
+  it('enrols a device: token shown once, never listed, enrolment link with a one-time code in the fragment', async () => {
     const res = await fetch(`${s.url}/api/devices`, {
       method: 'POST',
       headers: ADMIN,
@@ -121,7 +121,8 @@ describe('admin API', () => {
     expect(body.name).toBe('Galley');
     expect(Buffer.from(body.token, 'base64url').length).toBeGreaterThanOrEqual(32);
     const port = new URL(s.url).port;
-    expect(body.enrollUrl).toBe(`http://localhost:${port}/enroll#token=${body.token}`);
+    expect(body.enrollUrl).toMatch(new RegExp(`^http://localhost:${port}/enroll#code=[A-Za-z0-9_-]{22}$`));
+    expect(body.enrollUrl).not.toContain(body.token);
     const list = await (await fetch(`${s.url}/api/devices`, { headers: ADMIN })).text();
     expect(list).toContain(body.deviceId);
     expect(list).not.toContain(body.token);

@@ -271,7 +271,18 @@ function rawRequest(
   return new Promise<number>((resolve) => {
     let req: http.ClientRequest;
     try {
-      req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false, timeout: 5000 });
+      // From another loopback address, as from another machine: the fuzzer's failed sign-ins get its
+      // own address throttled, not the victim's.
+      req = http.request({
+        host: '127.0.0.1',
+        localAddress: '127.0.0.2',
+        port,
+        method,
+        path,
+        headers,
+        agent: false,
+        timeout: 5000,
+      });
     } catch {
       resolve(200); // Node refused to send an invalid header value: nothing reached the server.
       return;

@@ -89,7 +89,14 @@ describe('CLI', () => {
       expect(enrolled.code).toBe(0);
       const body = JSON.parse(enrolled.stdout) as { deviceId: string; token: string; enrollUrl: string };
       expect(Object.keys(body).sort()).toEqual(['deviceId', 'enrollUrl', 'token']);
-      expect(body.enrollUrl).toBe(`http://localhost:8123/enroll#token=${body.token}`);
+      expect(body.enrollUrl).toMatch(/^http:\/\/localhost:8123\/enroll#code=[A-Za-z0-9_-]{22}$/);
+      // The link's code gives the device the same token the script was shown.
+      const code = body.enrollUrl.split('#code=')[1];
+      const exchanged = await fetch(`${server.url}/api/enroll`, {
+        method: 'POST',
+        body: JSON.stringify({ code }),
+      });
+      expect(((await exchanged.json()) as { token: string }).token).toBe(body.token);
 
       // The running server accepts a device the CLI enrolled a moment ago.
       const auth = { ...TUS, Authorization: `Bearer ${body.token}` };
@@ -98,7 +105,8 @@ describe('CLI', () => {
 
       const human = cli(dataDir, 'enroll', '--name', 'Bridge phone');
       expect(human.code).toBe(0);
-      expect(human.stdout).toContain('/enroll#token=');
+      expect(human.stdout).toContain('/enroll#code=');
+      expect(human.stdout).toContain('works once, within an hour');
       expect(human.stdout).toMatch(/[█▀▄]{10}/);
 
       const list = cli(dataDir, 'devices');

@@ -67,7 +67,7 @@ describe('tus core protocol', () => {
       headers: { ...device.headers, 'Upload-Offset': '120000' },
       body: new Uint8Array(10),
     });
-    expect([400, 403, 415]).toContain(noType.status);
+    expect(noType.status).toBe(415);
 
     const last = await s.patch(device, url, 120_000, data.subarray(120_000));
     expect(last.status).toBe(204);
@@ -89,7 +89,7 @@ describe('tus core protocol', () => {
     // and tus GET does not serve the bytes.
     const done = await s.head(device, url);
     expect(done.headers.get('upload-offset')).toBe(String(data.length));
-    expect((await fetch(url, { method: 'DELETE', headers: device.headers })).status).toBe(400);
+    expect((await fetch(url, { method: 'DELETE', headers: device.headers })).status).toBe(409);
     expect((await fetch(url, { headers: device.headers })).status).toBe(404);
   });
 

@@ -66,7 +66,7 @@ describe('HTTPS', () => {
       });
       const port = new URL(s.url).port;
       expect((JSON.parse(devices) as { enrollUrl: string }).enrollUrl).toMatch(
-        new RegExp(`^https://localhost:${port}/enroll#token=`),
+        new RegExp(`^https://localhost:${port}/enroll#code=`),
       );
     } finally {
       await s.close();

@@ -1,0 +1,93 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** Output and exit code of one CLI run, and when the process was started and when it exited. */
+export type CliResult = {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  startedAt: number;
+  exitedAt: number;
+};
+
+/** A server running as its own process, as operators run it. */
+export type ServerProcess = { url: string; pid: number; child: ChildProcess; stop(): Promise<void> };
+
+/** The compiled server: its CLI and its entry point. */
+export type Compiled = {
+  run(dataDir: string, ...args: string[]): Promise<CliResult>;
+  start(env: Record<string, string>): Promise<ServerProcess>;
+  remove(): void;
+};
+
+/**
+ * The server and CLI compiled into a directory of their own (under build/, so node_modules
+ * resolves), so tests in other files rebuilding build/server cannot hand this one a half-written file.
+ */
+export function compileServer(): Compiled {
+  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
+  const outDir = fs.mkdtempSync(path.join(ROOT, 'build', 'server-test-'));
+  try {
+    execFileSync(
+      path.join(ROOT, 'node_modules/.bin/tsc'),
+      ['-p', 'server', '--outDir', outDir, '--tsBuildInfoFile', path.join(outDir, 'info')],
+      { cwd: ROOT, stdio: 'pipe' },
+    );
+  } catch (error) {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    throw error;
+  }
+  const cli = path.join(outDir, 'cli.js');
+  return {
+    run(dataDir, ...args) {
+      const startedAt = Date.now();
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [cli, ...args], {
+          env: { ...process.env, TENDER_DATA_DIR: dataDir, PORT: '8123', TENDER_PUBLIC_URL: '' },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => {
+          stdout += d;
+        });
+        child.stderr.on('data', (d) => {
+          stderr += d;
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now() }));
+      });
+    },
+    async start(env) {
+      const child = spawn(process.execPath, [path.join(outDir, 'main.js')], {
+        env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr?.on('data', (d) => {
+        output += d;
+      });
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout?.on('data', (d) => {
+          output += d;
+          const match = /Tender listening on (\S+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', () => reject(new Error(`server exited:\n${output}`)));
+      });
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      return {
+        url,
+        pid: child.pid ?? 0,
+        child,
+        async stop() {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      };
+    },
+    remove: () => fs.rmSync(outDir, { recursive: true, force: true }),
+  };
+}
