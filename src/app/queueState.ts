@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { compareItems, isStorageFull } from '../shared/engine.ts';
+import { compareItems } from '../shared/engine.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
-import type { Change } from '../shared/queueStore.ts';
+import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
 import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
 import {
@@ -193,15 +193,16 @@ async function change(id: string, wanted: Change): Promise<QueueItem | undefined
   try {
     return await store.update(id, wanted);
   } catch (err) {
-    if (!isStorageFull(err)) throw err;
-    publish({ ...state, storageFull: { ...state.storageFull, [id]: STORAGE_FULL } });
+    if (!isRefusedWrite(err)) throw err;
+    publish({
+      ...state,
+      storageFull: { ...state.storageFull, [id]: `The change was not saved. ${refusedWriteMessage(err)}` },
+    });
     return store.get(id);
   } finally {
     await reloadQueue();
   }
 }
-
-const STORAGE_FULL = 'This device is out of storage space: the change was not saved. Nothing queued is lost.';
 
 /** Stops a file for now: it keeps its place and what the server already holds. */
 export async function pauseItem(id: string): Promise<void> {

@@ -1,5 +1,4 @@
-import type { Change, QueueStore } from './queueStore.ts';
-import { releasable } from './queueStore.ts';
+import { type Change, isRefusedWrite, type QueueStore, releasable } from './queueStore.ts';
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
 import { Stopper } from './Stopper.ts';
 import { type BlobLike, CRITICAL_PRIORITY, type QueueItem, type SignalLike, waitedMs } from './types.ts';
@@ -84,11 +83,6 @@ export function pickNext(items: QueueItem[], now: number): QueueItem | null {
   return runnable[0] ?? null;
 }
 
-/** True when the device's storage refused a write (a full disk, or the origin's quota). */
-export function isStorageFull(err: unknown): err is Error {
-  return err instanceof Error && err.name === 'QuotaExceededError';
-}
-
 /** Converts anything thrown by an uploader into an UploadError. */
 export function toUploadError(err: unknown): UploadError {
   if (err instanceof UploadError) return err;
@@ -151,7 +145,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     try {
       if (await attempt(next)) uploaded++;
     } catch (err) {
-      if (!isStorageFull(err)) throw err;
+      if (!isRefusedWrite(err)) throw err;
       opts.onStorageFull?.(next.id, err);
       return finish('storage-full');
     }
@@ -239,7 +233,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
       }
       return true;
     } catch (thrown) {
-      if (isStorageFull(thrown)) throw thrown;
+      if (isRefusedWrite(thrown)) throw thrown;
       const error = toUploadError(thrown);
       // Set by the change as the store applies it (declared wide: TypeScript does not see the callback assign).
       let verdict = 'left' as 'left' | 'preempted' | 'decided';

@@ -45,3 +45,32 @@ export const always =
 export function releasable(item: Readonly<QueueItem>): boolean {
   return item.status === 'uploaded' && !item.keepLocalCopy && item.releasedAt === null;
 }
+
+/**
+ * A write the device's storage refused; nothing it was to change was changed. `full` when the
+ * browser said why (QuotaExceededError); a disk that fills under Chromium aborts the transaction
+ * without saying.
+ */
+export class StoreWriteError extends Error {
+  readonly full: boolean;
+
+  constructor(cause: unknown) {
+    const full = cause instanceof Error && cause.name === 'QuotaExceededError';
+    super(full ? 'The device is out of storage space' : 'The device refused to save a change', { cause });
+    this.name = 'StoreWriteError';
+    this.full = full;
+  }
+}
+
+/** True when the device's storage refused a write (a full disk, the origin's quota, a failing disk). */
+export function isRefusedWrite(err: unknown): err is Error {
+  return err instanceof StoreWriteError || (err instanceof Error && err.name === 'QuotaExceededError');
+}
+
+/** What the crew reads on a row whose progress could not be saved. */
+export function refusedWriteMessage(err: Error): string {
+  const full = err instanceof StoreWriteError ? err.full : true;
+  return full
+    ? 'This device is out of storage space, so progress cannot be saved. Nothing queued is lost; free some space and the upload goes on.'
+    : 'This device could not save upload progress, most often because its storage is full. Nothing queued is lost; free some space and the upload goes on.';
+}

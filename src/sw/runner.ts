@@ -9,7 +9,7 @@ import {
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
-import type { Change } from '../shared/queueStore.ts';
+import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
 import { forgetBackoff as backoffForgotten, reclaim } from '../shared/transitions.ts';
 import { createTusUploader, tusMetadata } from '../shared/tusUploader.ts';
 import type { SignalLike } from '../shared/types.ts';
@@ -202,13 +202,8 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
         interrupts,
         onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
         onChange: (item) => announce({ type: 'item-changed', item }),
-        onStorageFull: (id) =>
-          announce({
-            type: 'storage-full',
-            id,
-            message:
-              'This device is out of storage space, so progress cannot be saved. Nothing queued is lost; free some space and the upload goes on.',
-          }),
+        onStorageFull: (id, error) =>
+          announce({ type: 'storage-full', id, message: refusedWriteMessage(error) }),
       });
       const linkSeemsUp = navigator.onLine !== false;
       const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;
@@ -217,6 +212,9 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
       pauseMs = Math.min(pauseMs * 2, 30_000);
     }
     return outcome;
+  } catch (err) {
+    console.error('[tender] run failed', err instanceof Error ? `${err.name}: ${err.message}` : err, err);
+    throw err;
   } finally {
     announce({
       type: 'run-state',

@@ -1,7 +1,24 @@
 import type { IDBPDatabase } from 'idb';
-import { type Change, type QueueStore, releasable } from '../queueStore.ts';
+import { type Change, type QueueStore, releasable, StoreWriteError } from '../queueStore.ts';
 import type { DeviceCredential, NewFile, QueueItem } from '../types.ts';
 import { openQueueDb, type TenderDbSchema } from './QueueDb.ts';
+
+/** Waits for a write transaction to commit; a refused one throws StoreWriteError with the reason. */
+async function committed(
+  tx: { done: Promise<void>; error: DOMException | null },
+  writes: Promise<unknown>[],
+) {
+  try {
+    await Promise.all([...writes, tx.done]);
+  } catch (err) {
+    // A request rejects as soon as the transaction aborts; its reason is set by the abort event.
+    const aborted = await tx.done.then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    throw new StoreWriteError(tx.error ?? aborted ?? err);
+  }
+}
 
 /**
  * The durable queue (and this device's credential) in IndexedDB, used by both the page and the
@@ -40,10 +57,10 @@ export class IdbQueueStore implements QueueStore<Blob> {
     const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
     const items = tx.objectStore('items');
     const blobs = tx.objectStore('blobs');
-    await Promise.all([
-      ...files.flatMap(({ item, blob }) => [items.add(item), blobs.add(blob, item.id)]),
-      tx.done,
-    ]);
+    await committed(
+      tx,
+      files.flatMap(({ item, blob }) => [items.add(item), blobs.add(blob, item.id)]),
+    );
   }
 
   async update(id: string, change: Change): Promise<QueueItem | undefined> {
@@ -55,7 +72,7 @@ export class IdbQueueStore implements QueueStore<Blob> {
       return current;
     }
     const next = { ...current, ...patch, id };
-    await Promise.all([tx.store.put(next), tx.done]);
+    await committed(tx, [tx.store.put(next)]);
     return next;
   }
 
@@ -72,13 +89,13 @@ export class IdbQueueStore implements QueueStore<Blob> {
       return current;
     }
     const next = { ...current, releasedAt: now };
-    await Promise.all([items.put(next), tx.objectStore('blobs').delete(id), tx.done]);
+    await committed(tx, [items.put(next), tx.objectStore('blobs').delete(id)]);
     return next;
   }
 
   async remove(id: string): Promise<void> {
     const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
-    await Promise.all([tx.objectStore('items').delete(id), tx.objectStore('blobs').delete(id), tx.done]);
+    await committed(tx, [tx.objectStore('items').delete(id), tx.objectStore('blobs').delete(id)]);
   }
 
   /** This device's credential, if it was enrolled. */
