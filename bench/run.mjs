@@ -205,6 +205,7 @@ function print(part, r) {
         x(m.ratioToBaseline),
         m.peakToFile.toFixed(3),
         m.finalToFile.toFixed(4),
+        m.freedBy,
       ]),
     );
     console.log(
