@@ -195,6 +195,7 @@ function print(part, r) {
         'app / baseline',
         'IDB peak / file',
         'IDB after / file',
+        'freed by',
       ],
       r.runs.map((m) => [
         mib(m.sizeBytes),
