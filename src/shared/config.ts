@@ -18,3 +18,6 @@ export const RUN_BUDGET_MS = 120_000;
 
 /** A run is aborted outright after this long. */
 export const RUN_HARD_LIMIT_MS = 150_000;
+
+/** Longest wait for the server's answer to "do you already hold this file?" before uploading it anyway. */
+export const DEDUPE_TIMEOUT_MS = 15_000;

@@ -178,3 +178,18 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
     },
   };
 }
+
+/**
+ * True only when an answer to the dedupe question is Tender saying it recorded the file: a 200
+ * whose JSON body names the new record. Any other 2xx (a captive portal's page, a proxy's answer)
+ * must not mark a file Uploaded with nothing sent.
+ */
+export function isStoredAnswer(status: number, body: string): boolean {
+  if (status !== 200) return false;
+  try {
+    const parsed = JSON.parse(body) as { id?: unknown };
+    return typeof parsed?.id === 'string' && parsed.id.length > 0;
+  } catch {
+    return false;
+  }
+}

@@ -1,4 +1,5 @@
 import {
+  DEDUPE_TIMEOUT_MS,
   DEFAULT_CHUNK_SIZE,
   MIN_BYTES_PER_SEC,
   RUN_BUDGET_MS,
@@ -11,7 +12,7 @@ import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } fro
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
 import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
 import { forgetBackoff as backoffForgotten, reclaim } from '../shared/transitions.ts';
-import { createTusUploader, tusMetadata } from '../shared/tusUploader.ts';
+import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
@@ -58,12 +59,14 @@ const uploader = createTusUploader({
   chunkSize: DEFAULT_CHUNK_SIZE,
   getHeaders: authHeaders,
   alreadyStored: async (item, headers) => {
+    // Bounded: a dead link must not hang a run that holds the runner lock.
     const res = await fetch('/api/dedupe', {
       method: 'POST',
       headers: { ...headers, 'Content-Type': 'application/json' },
       body: JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) }),
+      signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
     });
-    return res.ok;
+    return isStoredAnswer(res.status, await res.text());
   },
 });
 

@@ -12,6 +12,7 @@ import {
   expect,
   type Page,
 } from '@playwright/test';
+import { metricValue } from '../support/metrics.ts';
 
 /** Debian's Chromium; Playwright's own browser download cannot work on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -46,7 +47,7 @@ export interface TenderServer {
   uploads(): Promise<
     { id: string; name: string; size: number; sha256: string; type: string; receivedAt: string }[]
   >;
-  /** A Prometheus counter or gauge value from /metrics. */
+  /** A Prometheus counter or gauge value from /metrics; throws when it is not there. */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -123,8 +124,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
     },
     async metric(name) {
       const text = await (await fetch(`${url}/metrics`, { headers: adminHeaders })).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-      return line ? Number(line.split(' ').pop()) : 0;
+      return metricValue(text, name);
     },
     async stop() {
       if (child.exitCode === null) {

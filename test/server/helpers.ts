@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createTender, type Tender, type TenderOptions } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
+import { metricValue } from '../support/metrics.ts';
 
 /** The header every tus request but OPTIONS carries. */
 export const TUS = { 'Tus-Resumable': '1.0.0' } as const;
@@ -116,8 +117,7 @@ export async function startServer(
     },
     async metric(name) {
       const text = await (await fetch(`${url}/metrics`, { headers: ADMIN })).text();
-      const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
-      return line ? Number(line.split(' ').pop()) : Number.NaN;
+      return metricValue(text, name);
     },
     async close() {
       await tender.close();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { drainQueue, type UploadContext } from '../../src/shared/engine.ts';
 import type { Change } from '../../src/shared/queueStore.ts';
-import { createTusUploader } from '../../src/shared/tusUploader.ts';
+import { createTusUploader, isStoredAnswer } from '../../src/shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../../src/shared/types.ts';
 import { UploadError } from '../../src/shared/UploadError.ts';
 import { type Exchange, MemoryQueueStore, ScriptedHttpStack, VirtualClock } from './fakes.ts';
@@ -242,5 +242,20 @@ describe('engine with the tus uploader, device storage full', () => {
     expect(stack.sent.map((r) => r.method)).toEqual(['POST', 'PATCH', 'PATCH']);
     expect(store.items.get('q1')).toMatchObject({ uploadUrl: URL1, bytesConfirmed: 4 * KB });
     expect(store.blobs.get('q1')?.size).toBe(16 * KB);
+  });
+});
+
+describe('the answer to "do you already hold this file?"', () => {
+  it.each([
+    [200, '{"id":"rec-1"}', true],
+    [200, '<html>Welcome to the marina Wi-Fi</html>', false],
+    [200, '{}', false],
+    [200, '{"id":""}', false],
+    [204, '', false],
+    [201, '{"id":"rec-1"}', false],
+    [404, '{"error":"no stored upload has this content; upload it"}', false],
+    [507, '{"error":"no room"}', false],
+  ])('status %i with body %s counts as stored: %s', (status, body, stored) => {
+    expect(isStoredAnswer(status, body)).toBe(stored);
   });
 });
