@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Socket } from 'node:net';
+import { TokenBuckets } from './tokenBuckets.ts';
 
 /** Limits on connections and on failed authentication, per remote address and in total. */
 export type ConnectionLimits = {
@@ -24,13 +25,14 @@ const MAX_TRACKED_ADDRESSES = 10_000;
 export class ConnectionGuard {
   private readonly limits: ConnectionLimits;
   private readonly perAddress = new Map<string, number>();
-  private readonly failures = new Map<string, { tokens: number; at: number }>();
+  private readonly failures: TokenBuckets;
   private total = 0;
   /** Connections refused by the caps since start. */
   refused = 0;
 
   constructor(limits: ConnectionLimits) {
     this.limits = limits;
+    this.failures = new TokenBuckets({ rate: limits.authFailureRate, burst: limits.authFailureBurst });
   }
 
   /** Open connections now. */
@@ -61,17 +63,13 @@ export class ConnectionGuard {
 
   /** Seconds `address` must wait before its next authentication attempt; 0 when it may try now. */
   authWait(address: string, now = Date.now()): number {
-    const bucket = this.refill(address, now);
-    if (!bucket || bucket.tokens >= 1) return 0;
-    return Math.max(1, Math.ceil((1 - bucket.tokens) / this.limits.authFailureRate));
+    return this.failures.wait(address, now);
   }
 
   /** Counts one failed authentication from `address`. */
   authFailed(address: string, now = Date.now()): void {
-    const bucket = this.refill(address, now) ?? { tokens: this.limits.authFailureBurst, at: now };
-    bucket.tokens = Math.max(0, bucket.tokens - 1);
-    this.failures.set(address, bucket);
-    if (this.failures.size > MAX_TRACKED_ADDRESSES) this.forgetRecovered(now);
+    this.failures.spend(address, now);
+    if (this.failures.size > MAX_TRACKED_ADDRESSES) this.failures.forgetFull(now);
   }
 
   /** Closes the connection after this response if its request body was left unread. */
@@ -79,22 +77,6 @@ export class ConnectionGuard {
     res.once('finish', () => {
       if (!req.complete) lingerThenDestroy(req.socket);
     });
-  }
-
-  private refill(address: string, now: number) {
-    const bucket = this.failures.get(address);
-    if (!bucket) return undefined;
-    const { authFailureRate, authFailureBurst } = this.limits;
-    bucket.tokens = Math.min(authFailureBurst, bucket.tokens + ((now - bucket.at) / 1000) * authFailureRate);
-    bucket.at = now;
-    return bucket;
-  }
-
-  private forgetRecovered(now: number): void {
-    for (const address of [...this.failures.keys()]) {
-      const bucket = this.refill(address, now);
-      if (bucket && bucket.tokens >= this.limits.authFailureBurst) this.failures.delete(address);
-    }
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Page } from '@playwright/test';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
 import { startLinkProxy } from './linkProxy.ts';
 
@@ -30,6 +31,22 @@ test('files of priority 2, 9 and 5 upload in the order 9, 5, 2', async ({ contex
   expect(order.map((u) => u.name)).toEqual(['critical.pdf', 'normal.jpg', 'low.jpg']);
 });
 
+/** Asks the worker for a run, as the app does, and resolves with why that run stopped. */
+function runOnce(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const channel = new BroadcastChannel('tender');
+        channel.onmessage = (event) => {
+          if (event.data?.type !== 'run-state' || event.data.running) return;
+          channel.close();
+          resolve(String(event.data.stoppedBecause));
+        };
+        navigator.serviceWorker.controller?.postMessage({ type: 'drain', reason: 'test' });
+      }),
+  );
+}
+
 test('pause stops an upload, resume finishes it from where the server left off', async ({ page, server }) => {
   const link = await startLinkProxy(server.url, 1_000_000);
   try {
@@ -43,12 +60,17 @@ test('pause stops an upload, resume finishes it from where the server left off',
     await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed > 0));
     await item.getByRole('button', { name: 'Pause' }).click();
     await expect(item.locator('.status')).toHaveText('Paused');
-    // A chunk whose answer was already on its way when the user paused may still be recorded;
-    // after that, nothing moves while the file is paused.
-    await page.waitForTimeout(1000);
-    const atPause = (await readQueue(page))[0]?.bytesConfirmed ?? 0;
-    await page.waitForTimeout(1500);
-    expect((await readQueue(page))[0]).toMatchObject({ status: 'paused', bytesConfirmed: atPause });
+    // The run ends once the paused file's request is stopped (a chunk whose answer was already on
+    // its way may still be recorded): the header says Online, no longer Uploading.
+    await expect(page.getByRole('status').filter({ hasText: 'Online' })).toBeVisible();
+    const atPause = (await readQueue(page))[0];
+    if (!atPause) throw new Error('the paused file is gone from the queue');
+    // A new run, asked for as the app would, leaves the paused file alone.
+    expect(await runOnce(page)).toBe('empty');
+    expect((await readQueue(page))[0]).toMatchObject({
+      status: 'paused',
+      bytesConfirmed: atPause.bytesConfirmed,
+    });
     expect(await server.uploads()).toHaveLength(0);
 
     await link.setUplink(0);

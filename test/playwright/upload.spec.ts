@@ -11,6 +11,8 @@ test('a 5 MB file added in the app reaches the server intact', async ({ page, se
   await expect(item).toBeVisible();
   await expect(item.getByText('5.0 MB', { exact: true })).toBeVisible();
   await expect(item.locator('.status')).toHaveText('Uploaded');
+  // Every chunk counts in what was sent, the last one too: sent 3 chunks, kept all, wasted nothing.
+  await expect(item.locator('.counters')).toContainText('sent 5.0 MB · kept 5.0 MB · waited');
 
   const uploads = await server.uploads();
   expect(uploads).toHaveLength(1);
