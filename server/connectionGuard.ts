@@ -72,10 +72,16 @@ export class ConnectionGuard {
     if (this.failures.size > MAX_TRACKED_ADDRESSES) this.failures.forgetFull(now);
   }
 
-  /** Closes the connection after this response if its request body was left unread. */
+  /**
+   * Closes the connection after a refusal that says `Connection: close` (a failed or throttled
+   * sign-in) if its request body was left unread. Other early answers, such as a device's 429 in
+   * the middle of its PATCH, keep the connection: Node reads and drops the rest of the body, and the
+   * client gets the answer it can act on instead of a connection reset it would take for a dead link.
+   */
   watch(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.once('finish', () => {
-      if (!req.complete) lingerThenDestroy(req.socket);
+      if (!req.complete && String(res.getHeader('Connection')).toLowerCase() === 'close')
+        lingerThenDestroy(req.socket);
     });
   }
 }
