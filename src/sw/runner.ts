@@ -142,6 +142,24 @@ export async function hasPendingWork(): Promise<boolean> {
   return items.some((i) => i.status === 'waiting' || i.status === 'uploading');
 }
 
+/** How long a sync run waits for the worker to see the link it was fired for. */
+const ONLINE_GRACE_MS = 5_000;
+
+/** Resolves true as soon as the worker is online, or false after `ms`. */
+function onlineWithin(ms: number): Promise<boolean> {
+  if (navigator.onLine !== false) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (online: boolean) => {
+      clearTimeout(timer);
+      self.removeEventListener('online', onOnline);
+      resolve(online);
+    };
+    const onOnline = () => done(true);
+    const timer = setTimeout(() => done(navigator.onLine !== false), ms);
+    self.addEventListener('online', onOnline);
+  });
+}
+
 /** How a call to runQueue ended, and whether another run has been asked for. */
 export interface RunResult {
   /** 'ran' when this call uploaded; otherwise why it did not. */
@@ -160,7 +178,9 @@ export interface RunResult {
  */
 export async function runQueue(trigger: string, { waitForLock = false } = {}): Promise<RunResult> {
   const started = Date.now();
-  if (navigator.onLine === false) {
+  // A sync fires because the browser saw the link come back; the worker's own online flag can lag
+  // behind it. Giving up here would fail the event, and Chromium retries it only minutes later.
+  if (navigator.onLine === false && !(waitForLock && (await onlineWithin(ONLINE_GRACE_MS)))) {
     // No link at all: an attempt would only flip items to Uploading and back. Sync fires on return.
     return { kind: 'offline', outcome: null, resynced: await requestSync() };
   }
