@@ -1,4 +1,4 @@
-import { type Change, isRefusedWrite, type QueueStore, releasable } from './queueStore.ts';
+import { applyChange, type Change, isRefusedWrite, type QueueStore, releasable } from './queueStore.ts';
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
 import { Stopper } from './Stopper.ts';
 import { type BlobLike, CRITICAL_PRIORITY, type QueueItem, type SignalLike, waitedMs } from './types.ts';
@@ -105,14 +105,12 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
 
   /** Applies a change with a fresh updatedAt; resolves to the record, or undefined if gone or declined. */
   const save = async (id: string, change: Change) => {
-    let applied = false;
-    const item = await store.update(id, (current) => {
+    const item = await applyChange(store, id, (current) => {
       const patch = change(current);
-      applied = patch !== null;
       return patch && { ...patch, updatedAt: clock.now() };
     });
     if (item) onChange?.(item);
-    return applied ? item : undefined;
+    return item;
   };
   const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
     const items = await store.all();

@@ -35,11 +35,20 @@ export interface QueueStore<B extends BlobLike = BlobLike> {
   remove(id: string): Promise<void>;
 }
 
-/** A Change that always applies `patch`. */
-export const always =
-  (patch: Partial<QueueItem>): Change =>
-  () =>
-    patch;
+/** Applies `change` to one item; resolves to the record only when the change was applied. */
+export async function applyChange(
+  store: Pick<QueueStore, 'update'>,
+  id: string,
+  change: Change,
+): Promise<QueueItem | undefined> {
+  let applied = false;
+  const item = await store.update(id, (current) => {
+    const patch = change(current);
+    applied = patch !== null;
+    return patch;
+  });
+  return applied ? item : undefined;
+}
 
 /** True when an uploaded item's bytes may be dropped from the device. */
 export function releasable(item: Readonly<QueueItem>): boolean {

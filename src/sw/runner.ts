@@ -10,7 +10,7 @@ import {
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
-import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
+import { applyChange, type Change, refusedWriteMessage } from '../shared/queueStore.ts';
 import { forgetBackoff as backoffForgotten, reclaim } from '../shared/transitions.ts';
 import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
 import type { SignalLike } from '../shared/types.ts';
@@ -92,13 +92,8 @@ export async function terminate(uploadUrl: string): Promise<void> {
 /** Applies `change` to every item, announcing each that changed. */
 async function changeEach(change: Change): Promise<void> {
   for (const item of await store.all()) {
-    let applied = false;
-    const updated = await store.update(item.id, (current) => {
-      const patch = change(current);
-      applied = patch !== null;
-      return patch;
-    });
-    if (updated && applied) announce({ type: 'item-changed', item: updated });
+    const updated = await applyChange(store, item.id, change);
+    if (updated) announce({ type: 'item-changed', item: updated });
   }
 }
 

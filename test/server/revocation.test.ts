@@ -63,6 +63,17 @@ function unfinishedCount(device: TestDevice): Promise<number> {
     .then((list) => list.length);
 }
 
+/** A revoked device holds no unfinished upload (once the server has dropped them) and no record. */
+async function expectNothingLeft(device: TestDevice): Promise<void> {
+  expect(
+    await until(
+      () => unfinishedCount(device),
+      (n) => n === 0,
+    ),
+  ).toBe(0);
+  expect(await listRecords(s.url, `?device=${device.deviceId}`)).toEqual([]);
+}
+
 describe('revocation cuts the device off at once', () => {
   it('from the CLI: an open PATCH is cut within 2 s and its upload is never recorded', async () => {
     const device = await s.enroll();
@@ -83,13 +94,7 @@ describe('revocation cuts the device off at once', () => {
 
     // The rest of the body cannot finish the upload: the connection is gone and the token refused.
     expect((await s.patch(device, url, 0, data)).status).toBe(401);
-    expect(
-      await until(
-        () => unfinishedCount(device),
-        (n) => n === 0,
-      ),
-    ).toBe(0);
-    expect(await listRecords(s.url, `?device=${device.deviceId}`)).toEqual([]);
+    await expectNothingLeft(device);
   });
 
   it('from the admin API: a POST carrying its body and a PATCH on another upload are both cut', async () => {
@@ -114,13 +119,7 @@ describe('revocation cuts the device off at once', () => {
       closedWithin(post.closed, 2000),
     ]);
     expect(Math.max(patchCut, postCut) - revokedAt).toBeLessThan(1000);
-    expect(
-      await until(
-        () => unfinishedCount(device),
-        (n) => n === 0,
-      ),
-    ).toBe(0);
-    expect(await listRecords(s.url, `?device=${device.deviceId}`)).toEqual([]);
+    await expectNothingLeft(device);
   });
 
   it('leaves other devices’ open uploads running', async () => {
