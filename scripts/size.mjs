@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-// The worker carries tus-js-client, Workbox and a WebAssembly SHA-256 (for files shared into the app).
+// The worker carries tus-js-client, Workbox, idb and the link estimator; hashing stays in the page.
 const BUDGET = { page: 30_000, worker: 40_000 };
 const gz = (file) => gzipSync(readFileSync(file)).length;
 const assets = readdirSync('dist/assets').filter((f) => f.endsWith('.js') || f.endsWith('.css'));

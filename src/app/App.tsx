@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
+import { LinkPanel } from './LinkPanel/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
@@ -51,6 +52,7 @@ export function App() {
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <DeviceBanner device={device} />
       {shareNotice && <p role="status">{shareNotice}</p>}
+      <LinkPanel link={queue.link} />
       <AddFiles />
       <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList

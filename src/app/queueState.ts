@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
-import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
+import type { LinkSnapshot } from '../shared/linkEstimator.ts';
+import { applyChange, type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
 import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
 import {
@@ -28,6 +29,8 @@ export interface QueueState {
   storage: StorageState | null;
   /** Items whose state the device's storage refused to save, with the words to show on their row. */
   storageFull: Record<string, string>;
+  /** What the worker last said about the link to shore. */
+  link: LinkSnapshot | null;
 }
 
 type Listener = (state: QueueState) => void;
@@ -38,6 +41,7 @@ let state: QueueState = {
   loaded: false,
   storage: null,
   storageFull: {},
+  link: null,
 };
 const listeners = new Set<Listener>();
 
@@ -54,6 +58,29 @@ function sortForDisplay(items: QueueItem[]): QueueItem[] {
 export async function reloadQueue(): Promise<void> {
   const [items, storage] = await Promise.all([store.all(), readStorage()]);
   publish({ ...state, loaded: true, items: sortForDisplay(items), storage });
+}
+
+let hashing = false;
+
+/**
+ * Files shared into the app are queued unhashed (the worker carries no SHA-256 of its own for
+ * streams); the page hashes them when it opens, before their upload starts. A file whose upload
+ * began first goes without the whole-file hash: its blocks are still checked one by one.
+ */
+async function hashMissing(): Promise<void> {
+  if (hashing) return;
+  hashing = true;
+  try {
+    for (const item of await store.all()) {
+      if (item.sha256 !== null || item.uploadUrl !== null || item.status === 'uploaded') continue;
+      const blob = await store.blob(item.id);
+      if (!blob) continue;
+      const sha256 = await hashBlob(blob as Blob);
+      await applyChange(store, item.id, (c) => (c.sha256 === null && c.uploadUrl === null ? { sha256 } : null));
+    }
+  } finally {
+    hashing = false;
+  }
 }
 
 /** A file picked by the user, hashed and ready to queue. */
@@ -269,12 +296,40 @@ export async function clearUploaded(hours: number): Promise<number> {
 }
 
 let started = false;
+/** When the worker last announced anything. */
+let lastHeard = 0;
+/** When this page last asked the worker to upload. */
+let lastAsked = 0;
+const WATCHDOG_MS = 2_000;
+
+/** True when `item` could be uploaded now, as far as the page can tell. */
+const runnable = (item: QueueItem, now: number) =>
+  item.status === 'waiting' && item.waitReason !== 'signed-out' && (item.notBefore ?? 0) <= now;
+
+/**
+ * While a page is open, work that could go never sits still: whatever ended the worker's last run
+ * (a sync event that was not fired again, a worker stopped by the browser, a run that died), the
+ * page asks again within a few seconds. A run in progress that still talks is left alone.
+ */
+function watchdog(): void {
+  const now = Date.now();
+  const talking = state.running && now - lastHeard < 10_000;
+  if (
+    talking ||
+    !navigator.onLine ||
+    now - lastAsked < WATCHDOG_MS ||
+    !state.items.some((i) => runnable(i, now))
+  )
+    return;
+  lastAsked = now;
+  void requestUpload('watchdog');
+}
 
 /** Loads the queue once and follows the worker; safe to call more than once. */
 function start(): void {
   if (started) return;
   started = true;
-  void reloadQueue();
+  void reloadQueue().then(hashMissing);
   onWorkerMessage((message) => {
     if (message.type === 'item-changed') {
       const others = state.items.filter((i) => i.id !== message.item.id);
@@ -290,8 +345,12 @@ function start(): void {
     } else if (message.type === 'run-state') {
       publish({ ...state, running: message.running });
       if (!message.running) void reloadQueue();
+    } else if (message.type === 'link') {
+      publish({ ...state, link: message.link });
     }
+    lastHeard = Date.now();
   });
+  setInterval(watchdog, WATCHDOG_MS);
   const wake = (reason: string) => void requestUpload(reason);
   window.addEventListener('online', () => wake('online'));
   document.addEventListener('visibilitychange', () => {

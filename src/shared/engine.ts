@@ -69,6 +69,9 @@ export interface DrainOutcome {
   nextAttemptAt: number | null;
 }
 
+/** How often a running upload looks for a critical file that should go first. */
+const PREEMPT_CHECK_MS = 2_000;
+
 const isPending = (item: Readonly<QueueItem>) => item.status === 'waiting' || item.status === 'uploading';
 
 /** Orders runnable items: priority 10 first, then oldest first. */
@@ -178,6 +181,18 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     const { stopper, release } = Stopper.follow(signal);
     const unwatch = opts.interrupts?.watch(next.id, () => stopper.abort()) ?? (() => {});
     let preempt = false;
+    let checkedAt = clock.now();
+    /**
+     * Mid-chunk, a critical file added meanwhile stops this one at once: the server keeps every
+     * verified block of the cut chunk, so stopping costs less than a block, and a chunk can last 30 s.
+     */
+    const checkPreempt = async () => {
+      if (preempt || clock.now() - checkedAt < PREEMPT_CHECK_MS) return;
+      checkedAt = clock.now();
+      if (!hasCriticalAhead(await store.all(), started, clock.now())) return;
+      preempt = true;
+      stopper.abort();
+    };
     let sent = 0;
     let sentSaved = 0;
     /** Bytes sent since the last write, counted into the record by `change` as it is written. */
@@ -197,11 +212,15 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
         onSent: (bytes) => {
           sent += bytes;
         },
-        onProgress: (bytes) => opts.onProgress?.(next.id, bytes),
+        onProgress: (bytes) => {
+          opts.onProgress?.(next.id, bytes);
+          void checkPreempt();
+        },
         onOffset: async (bytesConfirmed) => {
           const item = await save(
             next.id,
-            withSent(() => ({ bytesConfirmed })),
+            // Progress proves the server works again: later failures back off from the start.
+            withSent(() => ({ bytesConfirmed, attempts: 0 })),
           );
           // Paused or removed, even if the word never reached this run: stop sending.
           if (item?.status !== 'uploading') stopper.abort();
@@ -240,7 +259,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
         next.id,
         withSent((current) => {
           if (current.status !== 'uploading') return {}; // paused by the user meanwhile: leave it so
-          if (error.code === 'yielded' && preempt) {
+          if ((error.code === 'yielded' || error.code === 'aborted') && preempt && !signal?.aborted) {
             verdict = 'preempted';
             return { status: 'waiting', waitReason: 'queued', waitingSince: clock.now() };
           }

@@ -1,3 +1,4 @@
+import type { LinkSnapshot } from './linkEstimator.ts';
 import type { QueueItem } from './types.ts';
 
 /** Name of the BroadcastChannel the worker announces on. */
@@ -15,7 +16,9 @@ export type WorkerMessage =
   /** Bytes the server has received of a running item, between confirmed offsets. */
   | { type: 'item-progress'; id: string; bytesOnServer: number }
   | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }
-  | { type: 'auth-changed' };
+  | { type: 'auth-changed' }
+  /** What the worker knows about the link to shore. */
+  | { type: 'link'; link: LinkSnapshot };
 
 /** Messages from a page to the worker. */
 export type PageMessage =

@@ -13,6 +13,9 @@ export interface RetryPolicy {
 /** Defaults for a 1–5 Mbit/s satellite link with drops every few minutes. */
 export const defaultRetryPolicy: RetryPolicy = { baseDelayMs: 5_000, maxDelayMs: 600_000, maxAttempts: 8 };
 
+/** Wait before asking again for an upload the server reports locked (423) without Retry-After. */
+const LOCK_RETRY_SEC = 3;
+
 /** What the queue does after a failed attempt. */
 export type Decision =
   /** The link is gone: keep the file waiting, do not count an attempt, stop the run. */
@@ -61,9 +64,16 @@ export function decide(
     case 'stalled':
       return { action: 'wait-for-link' };
     case 'server-error':
-    case 'locked':
     case 'unknown':
       return backoff();
+    case 'locked':
+      // The server still holds the lock of a request the link killed; it lets go within seconds.
+      return {
+        action: 'retry',
+        delayMs: (error.retryAfterSec ?? LOCK_RETRY_SEC) * 1000,
+        countsAttempt: false,
+        resetUpload: false,
+      };
     case 'rate-limited':
       return error.retryAfterSec !== null
         ? { action: 'retry', delayMs: error.retryAfterSec * 1000, countsAttempt: false, resetUpload: false }

@@ -9,8 +9,8 @@ export interface TusUploaderOptions {
   endpoint: string;
   /** How requests are sent; in the worker, a fetch stack with stall timeouts. */
   httpStack: HttpStack;
-  /** Bytes per PATCH. Finite, so a dropped link loses at most one chunk in flight. */
-  chunkSize: number;
+  /** Bytes per PATCH, fixed or chosen chunk by chunk. Finite, so a run can stop between chunks. */
+  chunkSize: number | ChunkPolicy;
   /** Headers for every request of an attempt, e.g. the device's Authorization. */
   getHeaders?: () => Promise<Record<string, string>>;
   /**
@@ -19,6 +19,15 @@ export interface TusUploaderOptions {
    */
   alreadyStored?: (item: QueueItem, headers: Record<string, string>) => Promise<boolean>;
 }
+
+/** Chooses each PATCH's size and learns from how it went (see ChunkSizer). */
+export interface ChunkPolicy {
+  next(): number;
+  succeeded(bytes: number): void;
+  failed(bytes: number): void;
+}
+
+const fixedChunks = (size: number): ChunkPolicy => ({ next: () => size, succeeded() {}, failed() {} });
 
 /**
  * Wraps a stack for one attempt: counts every PATCH body handed to the network (failed ones in full),
@@ -112,6 +121,7 @@ export function classifyTusError(err: unknown, now: number = Date.now()): Upload
 
 /** An Uploader that sends items with tus-js-client, resuming from the item's stored upload URL. */
 export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLike> {
+  const chunks = typeof options.chunkSize === 'number' ? fixedChunks(options.chunkSize) : options.chunkSize;
   return {
     async upload(item: QueueItem, file: BlobLike, ctx: UploadContext): Promise<void> {
       const headers = (await options.getHeaders?.()) ?? {};
@@ -120,11 +130,13 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
       }
       return new Promise<void>((resolve, reject) => {
         let settled = false;
+        let chunkSize = chunks.next();
         // Persistence of offsets runs in order; completion waits for it.
         let pending: Promise<void> = Promise.resolve();
         const settle = (err?: UploadError) => {
           if (settled) return;
           settled = true;
+          if (err && (err.code === 'stalled' || err.code === 'offline')) chunks.failed(chunkSize);
           ctx.signal.removeEventListener('abort', onAbort);
           pending.then(
             () => (err ? reject(err) : resolve()),
@@ -137,7 +149,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
         const upload = new Upload(file as never, {
           endpoint: options.endpoint,
           uploadUrl: item.uploadUrl,
-          chunkSize: options.chunkSize,
+          chunkSize,
           uploadSize: item.size,
           headers,
           retryDelays: null,
@@ -157,8 +169,12 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
             persist(() => ctx.onUploadUrl(url, restarted));
           },
           onProgress: (bytesSent) => ctx.onProgress(bytesSent),
-          onChunkComplete: (_chunk, bytesAccepted, bytesTotal) => {
+          onChunkComplete: (chunk, bytesAccepted, bytesTotal) => {
             persist(() => ctx.onOffset(bytesAccepted));
+            // tus-js-client reads options.chunkSize as it cuts each chunk: the next one follows the link.
+            chunks.succeeded(chunk);
+            chunkSize = chunks.next();
+            upload.options.chunkSize = chunkSize;
             if (bytesAccepted < bytesTotal && ctx.shouldYield()) {
               void upload.abort();
               settle(new UploadError('yielded', 'Run budget spent; continuing in the next run'));

@@ -1,23 +1,40 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import { type LinkTraffic, StallJudge, type StallLimits, type TrafficKind } from '../shared/stallJudge.ts';
 import { UploadError } from '../shared/UploadError.ts';
 
-/** Timeouts of the fetch stack. */
+/** Options of the fetch stack. */
 export interface FetchHttpStackOptions {
-  /** A request with no answer this long after its body would have been sent counts as stalled. */
-  stallMs: number;
-  /** Slowest acceptable rate for a request body, used to give large PATCHes more time. */
-  minBytesPerSec: number;
+  /** Limits for a request starting now, from the link's measured round trip. */
+  limits: () => StallLimits;
   /** Send `Upload-Checksum: sha256 …` with every PATCH body so the server can refuse a damaged chunk. */
   checksum?: boolean;
   /**
    * Where to read how many bytes of an upload have reached the server while a PATCH is in flight
-   * (the upload URL in, the progress URL out). Without it a PATCH is only judged by its total time.
+   * (the upload URL in, the progress URL out). Without it a PATCH is judged only by its answer.
    */
   progressUrl?: (uploadUrl: string) => string | null;
-  /** How often to read that progress; default 3 s. */
-  progressIntervalMs?: number;
+  /** Told of every answer, transfer, failure and byte on the link. */
+  link?: LinkTraffic;
+  /** Injected for tests; default `Date.now`. */
+  now?: () => number;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
+}
+
+/** Slowest rate a PATCH body is allowed when the server's progress cannot be read: 16 KiB/s. */
+const MIN_BYTES_PER_SEC = 16 * 1024;
+/** Headers a browser adds to each request (User-Agent, Accept, Origin, …), roughly. */
+const REQUEST_OVERHEAD = 400;
+/** Status line and headers of an answer, roughly. */
+const RESPONSE_OVERHEAD = 250;
+
+const secs = (ms: number) => Math.round(ms / 1000);
+
+/** Bytes of the headers set on a request, as they go on the wire. */
+function headerBytes(headers: Record<string, string>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) bytes += name.length + value.length + 4;
+  return bytes;
 }
 
 /** Base64 of the SHA-256 of `data`, as the tus checksum extension wants it. */
@@ -86,69 +103,99 @@ class FetchHttpRequest implements HttpRequest {
     this.#onProgress = handler;
   }
 
+  #stall(message: string): void {
+    this.#controller.abort(new UploadError('stalled', message));
+  }
+
   /**
-   * While a PATCH is in flight, reads the server's count of received bytes: reports it as progress,
-   * and declares a stall when it has not moved for stallMs, long before the whole-body limit.
+   * While a PATCH is in flight, reads the server's count of received bytes: reports it as
+   * progress and as goodput, and gives the request up when the count stops moving (StallJudge).
    */
-  #watchProgress(doFetch: typeof fetch): () => void {
+  #watchProgress(doFetch: typeof fetch, limits: StallLimits, bodyBytes: number): () => void {
     const progressUrl = this.#options.progressUrl?.(this.#url);
     const startOffset = Number(this.#headers['Upload-Offset'] ?? Number.NaN);
-    if (this.#method !== 'PATCH' || !progressUrl || Number.isNaN(startOffset)) return () => {};
-    const every = this.#options.progressIntervalMs ?? 3000;
+    if (this.#method !== 'PATCH' || !progressUrl || Number.isNaN(startOffset)) {
+      return this.#deadline(limits.answerMs + (bodyBytes * 1000) / MIN_BYTES_PER_SEC);
+    }
+    const now = this.#now;
+    const link = this.#options.link;
+    const judge = new StallJudge(limits, startOffset, bodyBytes, now());
     const auth = this.#headers.Authorization;
-    let best = startOffset;
-    let movedAt = Date.now();
+    let lastAt = now();
     let busy = false;
     const timer = setInterval(async () => {
       if (!busy) {
         busy = true;
+        const askedAt = now();
         try {
           const res = await doFetch(progressUrl, {
             headers: auth ? { Authorization: auth } : {},
             cache: 'no-store',
-            signal: AbortSignal.timeout(every * 2),
+            signal: AbortSignal.timeout(limits.readTimeoutMs),
           });
-          const body = res.ok ? ((await res.json()) as { received?: number }) : {};
-          if (typeof body.received === 'number' && body.received > best) {
-            best = body.received;
-            movedAt = Date.now();
-            this.#onProgress?.(best - startOffset);
+          const text = await res.text();
+          link?.spent?.(REQUEST_OVERHEAD + RESPONSE_OVERHEAD + text.length, 'progress');
+          link?.answered(now() - askedAt);
+          const body = res.ok ? (JSON.parse(text) as { received?: unknown }) : {};
+          if (typeof body.received === 'number') {
+            const at = now();
+            const gained = judge.read(body.received, at);
+            if (gained > 0) {
+              link?.transferred(gained, at - lastAt);
+              lastAt = at;
+              this.#progressed = judge.received - startOffset;
+              this.#onProgress?.(this.#progressed);
+            }
           }
         } catch {
-          // A failed read is no progress; the stall check below decides.
+          // A read with no answer is no news; the judge decides from what it has.
+          link?.spent?.(REQUEST_OVERHEAD, 'progress');
         } finally {
           busy = false;
         }
       }
-      if (Date.now() - movedAt > this.#options.stallMs) {
-        this.#controller.abort(
-          new UploadError(
-            'stalled',
-            `The server received nothing for ${Math.round(this.#options.stallMs / 1000)} s`,
-          ),
-        );
-      }
-    }, every);
+      const verdict = judge.verdict(now());
+      if (verdict === 'silent') this.#stall(`The server received nothing for ${secs(limits.silentMs)} s`);
+      else if (verdict === 'blind') this.#stall(`No sign of the server for ${secs(limits.blindMs)} s`);
+      else if (verdict === 'no-answer')
+        this.#stall(`No answer for ${secs(limits.settleMs)} s after the last byte`);
+    }, limits.readEveryMs);
+    this.#sinceLastRead = () => ({ bytes: bodyBytes - (judge.received - startOffset), ms: now() - lastAt });
     return () => clearInterval(timer);
+  }
+
+  /** Gives the request up after `ms` with no answer. */
+  #deadline(ms: number): () => void {
+    const timer = setTimeout(() => this.#stall(`No answer from the server for ${secs(ms)} s`), ms);
+    return () => clearTimeout(timer);
+  }
+
+  /** Bytes the server is known to hold of this PATCH's body, from progress reads. */
+  #progressed = 0;
+  /** Body bytes not yet seen by a progress read, and time since the last read that saw some. */
+  #sinceLastRead: (() => { bytes: number; ms: number }) | null = null;
+
+  get #now(): () => number {
+    return this.#options.now ?? Date.now;
   }
 
   async send(blob?: Blob | null): Promise<HttpResponse> {
     const size = blob?.size ?? 0;
     const body: Blob | null = blob ?? null;
-    if (blob && this.#options.checksum && this.#method === 'PATCH') {
+    const isPatch = this.#method === 'PATCH';
+    if (blob && this.#options.checksum && isPatch) {
       // Hashed from a copy in memory, but sent as the Blob itself: a Blob is immutable, so the bytes
       // are the same, and Chromium streams a Blob body from its file about 4× faster than an
       // ArrayBuffer body from a service worker (2 MiB PATCH on loopback: ~30 ms against ~120 ms).
       this.#headers['Upload-Checksum'] = `sha256 ${await sha256Base64(await blob.arrayBuffer())}`;
     }
-    const limitMs = this.#options.stallMs + (size * 1000) / this.#options.minBytesPerSec;
-    const timer = setTimeout(() => {
-      this.#controller.abort(
-        new UploadError('stalled', `No answer from the server for ${Math.round(limitMs / 1000)} s`),
-      );
-    }, limitMs);
+    const link = this.#options.link;
+    const limits = this.#options.limits();
     const doFetch = this.#options.fetch ?? fetch;
-    const stopWatching = this.#watchProgress(doFetch);
+    const startedAt = this.#now();
+    const stopWatching = this.#watchProgress(doFetch, limits, size);
+    const kind: TrafficKind = isPatch ? 'payload' : 'control';
+    link?.spent?.(REQUEST_OVERHEAD + headerBytes(this.#headers) + size, kind);
     try {
       const res = await doFetch(this.#url, {
         method: this.#method,
@@ -159,13 +206,22 @@ class FetchHttpRequest implements HttpRequest {
         credentials: 'same-origin',
       });
       const text = await res.text();
+      link?.spent?.(RESPONSE_OVERHEAD + text.length, 'control');
+      const elapsed = this.#now() - startedAt;
+      if (!isPatch || size === 0) link?.answered(elapsed);
+      else {
+        link?.answered();
+        const rest = this.#sinceLastRead?.() ?? { bytes: size, ms: elapsed };
+        if (res.ok && rest.bytes > 0) link?.transferred(rest.bytes, rest.ms);
+      }
       return new FetchHttpResponse(res, text);
     } catch (err) {
       const reason = this.#controller.signal.reason;
+      // Stopped on purpose (pause, yield) says nothing about the link.
+      if (reason instanceof UploadError || !this.#controller.signal.aborted) link?.failed();
       if (reason instanceof UploadError) throw reason;
       throw err;
     } finally {
-      clearTimeout(timer);
       stopWatching();
     }
   }

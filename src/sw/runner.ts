@@ -1,12 +1,4 @@
-import {
-  DEDUPE_TIMEOUT_MS,
-  DEFAULT_CHUNK_SIZE,
-  MIN_BYTES_PER_SEC,
-  RUN_BUDGET_MS,
-  RUN_HARD_LIMIT_MS,
-  STALL_TIMEOUT_MS,
-  TUS_ENDPOINT,
-} from '../shared/config.ts';
+import { DEDUPE_TIMEOUT_MS, RUN_BUDGET_MS, RUN_HARD_LIMIT_MS, TUS_ENDPOINT } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
@@ -16,6 +8,7 @@ import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUpl
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
+import { chunks, currentLimits, link, traffic, untilShoreAnswers } from './link.ts';
 import { terminateUpload } from './terminations.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -48,27 +41,40 @@ async function authHeaders(): Promise<Record<string, string>> {
 const uploader = createTusUploader({
   endpoint: new URL(TUS_ENDPOINT, self.location.origin).href,
   httpStack: new FetchHttpStack({
-    stallMs: STALL_TIMEOUT_MS,
-    minBytesPerSec: MIN_BYTES_PER_SEC,
+    limits: currentLimits,
+    link: traffic,
     checksum: true,
     progressUrl: (uploadUrl) => {
       const id = new URL(uploadUrl).pathname.split('/').pop();
       return id ? new URL(`/api/progress/${id}`, self.location.origin).href : null;
     },
   }),
-  chunkSize: DEFAULT_CHUNK_SIZE,
+  chunkSize: {
+    next: () =>
+      chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
+    succeeded: (bytes) => chunks.succeeded(bytes),
+    failed: (bytes) => chunks.failed(bytes),
+  },
   getHeaders: authHeaders,
   alreadyStored: async (item, headers) => {
     // Bounded: a dead link must not hang a run that holds the runner lock.
+    const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });
+    traffic.spent?.(600 + body.length, 'control');
     const res = await fetch('/api/dedupe', {
       method: 'POST',
       headers: { ...headers, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) }),
+      body,
       signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
     });
-    return isStoredAnswer(res.status, await res.text());
+    const text = await res.text();
+    traffic.spent?.(250 + text.length, 'control');
+    traffic.answered();
+    return isStoredAnswer(res.status, text);
   },
 });
+
+/** When the current run's last chunk must have been answered: before Chromium stops the worker. */
+let runDeadline = Date.now() + RUN_BUDGET_MS;
 
 /** Attempts in progress, so a pause or removal from a page stops the right one at once. */
 const attempts = new Map<string, () => void>();
@@ -206,7 +212,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
   const hard = AbortSignal.timeout(RUN_HARD_LIMIT_MS - (Date.now() - started));
   announce({ type: 'run-state', running: true });
   let outcome: DrainOutcome | null = null;
-  let pauseMs = 2_000;
+  runDeadline = started + RUN_HARD_LIMIT_MS - 10_000;
   try {
     await reclaimOrphans();
     for (;;) {
@@ -223,11 +229,10 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
         onStorageFull: (id, error) =>
           announce({ type: 'storage-full', id, message: refusedWriteMessage(error) }),
       });
-      const linkSeemsUp = navigator.onLine !== false;
-      const timeLeft = RUN_BUDGET_MS - (Date.now() - started) > pauseMs;
-      if (outcome.stoppedBecause !== 'offline' || !linkSeemsUp || !timeLeft) break;
-      await clock.sleep(pauseMs, hard);
-      pauseMs = Math.min(pauseMs * 2, 30_000);
+      if (outcome.stoppedBecause !== 'offline') break;
+      // A connection died: find out by probe whether shore answers, and go on the moment it does
+      // (a reset or a router's failover is over at once; an outage is probed often at first).
+      if (!(await untilShoreAnswers(started + RUN_BUDGET_MS, hard))) break;
     }
     return outcome;
   } catch (err) {

@@ -1,5 +1,4 @@
 import type { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { hashBlob } from '../shared/hashBlob.ts';
 import { type NewFile, newQueueItem } from '../shared/types.ts';
 
 /** Path the manifest's share_target posts to. */
@@ -18,9 +17,9 @@ export async function receiveShare(request: Request, store: IdbQueueStore): Prom
     const now = Date.now();
     const added: NewFile<Blob>[] = [];
     for (const file of files) {
-      const sha256 = await hashBlob(file);
+      // Hashed later by the page this answer opens: a 1 GB video must not hold the share sheet.
       const item = newQueueItem(
-        { id: crypto.randomUUID(), blob: file, name: file.name, type: file.type, sha256 },
+        { id: crypto.randomUUID(), blob: file, name: file.name, type: file.type, sha256: null },
         now,
       );
       added.push({ item, blob: file });

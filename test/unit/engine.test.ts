@@ -71,9 +71,32 @@ describe('drainQueue', () => {
     const out = await drainQueue({ store, uploader, clock, random: () => 1 });
     expect(out.stoppedBecause).toBe('empty');
     expect(calls).toEqual(['a', 'a', 'a']);
-    expect(store.items.get('a')).toMatchObject({ status: 'uploaded', attempts: 2 });
+    // Attempts count failures since the last progress; the last attempt's chunk cleared them.
+    expect(store.items.get('a')).toMatchObject({ status: 'uploaded', attempts: 0, tries: 3 });
     // 5 s then 10 s of backoff at full jitter.
     expect(clock.now() - start).toBe(15_000);
+  });
+
+  it('backs off from the start again once a chunk got through', async () => {
+    const clock = new VirtualClock();
+    const store = new MemoryQueueStore([item('a')]);
+    const e500 = () => new UploadError('server-error', 'Server answered 500', { status: 500 });
+    const startedAt: number[] = [];
+    let call = 0;
+    const uploader: Uploader<BlobLike> = {
+      async upload(_queued, _file, ctx) {
+        call++;
+        startedAt.push(clock.now());
+        if (call === 4) await ctx.onOffset(50); // progress, then the server fails again
+        if (call < 6) throw e500();
+        await ctx.onOffset(100);
+      },
+    };
+    const out = await drainQueue({ store, uploader, clock, random: () => 1, budgetMs: 3_600_000 });
+    expect(out.stoppedBecause).toBe('empty');
+    const gaps = startedAt.slice(1).map((t, i) => t - (startedAt[i] as number));
+    // 5, 10, 20 s; progress in the 4th attempt; then 5 and 10 s again, not 40 and 80 s.
+    expect(gaps).toEqual([5_000, 10_000, 20_000, 5_000, 10_000]);
   });
 
   it('fails a 413 at once with a reason and does not retry', async () => {

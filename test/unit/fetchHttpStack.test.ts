@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LinkTraffic, StallLimits } from '../../src/shared/stallJudge.ts';
 import { UploadError } from '../../src/shared/UploadError.ts';
 import { FetchHttpStack } from '../../src/sw/FetchHttpStack.ts';
 
@@ -8,9 +9,38 @@ const hangingFetch: typeof fetch = (_url, init) =>
     init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
   });
 
+/** Limits in milliseconds for fast tests; each test names the ones it relies on. */
+const limits =
+  (over: Partial<StallLimits> = {}): (() => StallLimits) =>
+  () => ({
+    readEveryMs: 30,
+    readTimeoutMs: 100,
+    silentMs: 200,
+    blindMs: 400,
+    answerMs: 50,
+    settleMs: 300,
+    ...over,
+  });
+
+/** Records what the stack reports about the link. */
+function recorder() {
+  const log = { answers: [] as (number | undefined)[], transfers: [] as number[], failures: 0, spent: 0 };
+  const link: LinkTraffic = {
+    answered: (rtt) => log.answers.push(rtt),
+    transferred: (bytes) => log.transfers.push(bytes),
+    failed: () => {
+      log.failures++;
+    },
+    spent: (bytes) => {
+      log.spent += bytes;
+    },
+  };
+  return { log, link };
+}
+
 describe('FetchHttpStack', () => {
   it('turns a silent connection into a stall error', async () => {
-    const stack = new FetchHttpStack({ stallMs: 50, minBytesPerSec: 1e9, fetch: hangingFetch });
+    const stack = new FetchHttpStack({ limits: limits({ answerMs: 50 }), fetch: hangingFetch });
     const error = await stack
       .createRequest('HEAD', 'http://x/files/1')
       .send(null)
@@ -20,13 +50,14 @@ describe('FetchHttpStack', () => {
   });
 
   it('gives a large body more time than a small one', async () => {
-    const stack = new FetchHttpStack({ stallMs: 20, minBytesPerSec: 1000, fetch: hangingFetch });
+    // Without a progress URL a PATCH gets 1 s per 16 KiB of body on top of the answer limit.
+    const stack = new FetchHttpStack({ limits: limits({ answerMs: 20 }), fetch: hangingFetch });
     const started = Date.now();
     await stack
       .createRequest('PATCH', 'http://x/files/1')
-      .send(new Blob([new Uint8Array(200)]))
+      .send(new Blob([new Uint8Array(3 * 1024)]))
       .catch(() => {});
-    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(180);
   });
 
   it('passes method, headers and body and exposes the answer', async () => {
@@ -35,7 +66,7 @@ describe('FetchHttpStack', () => {
       seen = init;
       return new Response(null, { status: 204, headers: { 'Upload-Offset': '5' } });
     };
-    const req = new FetchHttpStack({ stallMs: 1000, minBytesPerSec: 1000, fetch: fakeFetch }).createRequest(
+    const req = new FetchHttpStack({ limits: limits({ answerMs: 1000 }), fetch: fakeFetch }).createRequest(
       'PATCH',
       'http://x/files/1',
     );
@@ -48,15 +79,17 @@ describe('FetchHttpStack', () => {
   });
 
   it('reports a user abort as a plain abort, not a stall', async () => {
+    const { log, link } = recorder();
     const req = new FetchHttpStack({
-      stallMs: 10_000,
-      minBytesPerSec: 1000,
+      limits: limits({ answerMs: 10_000 }),
       fetch: hangingFetch,
+      link,
     }).createRequest('HEAD', 'http://x/files/1');
     const pending = req.send(null).catch((e) => e);
     await req.abort();
     const error = await pending;
     expect(error).not.toBeInstanceOf(UploadError);
+    expect(log.failures).toBe(0);
   });
 
   it('reads the server progress during a PATCH, reports it, and calls a stall when it stops moving', async () => {
@@ -68,12 +101,12 @@ describe('FetchHttpStack', () => {
       }
       return hangingFetch(url, init);
     };
+    const { log, link } = recorder();
     const stack = new FetchHttpStack({
-      stallMs: 200,
-      minBytesPerSec: 1, // the whole-body limit alone would wait hours
+      limits: limits({ answerMs: 3_600_000 }), // a whole-body limit alone would wait an hour
       fetch: fakeFetch,
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
-      progressIntervalMs: 30,
+      link,
     });
     const req = stack.createRequest('PATCH', 'http://x/files/abc');
     req.setHeader('Upload-Offset', '500');
@@ -85,5 +118,69 @@ describe('FetchHttpStack', () => {
     expect(error.code).toBe('stalled');
     expect(Date.now() - started).toBeLessThan(2000);
     expect(seen).toEqual([500, 2500]);
+    expect(log.transfers).toEqual([500, 2000]);
+    expect(log.failures).toBe(1);
+    expect(log.answers.length).toBeGreaterThanOrEqual(3);
+    expect(log.spent).toBeGreaterThan(10_000);
+  });
+
+  it('lets a slow PATCH run while the server count keeps moving', async () => {
+    let received = 0;
+    let reads = 0;
+    const fakeFetch: typeof fetch = (url, init) => {
+      if (String(url).includes('/api/progress/')) {
+        received += 10; // a trickle, but moving
+        reads++;
+        return Promise.resolve(Response.json({ received }));
+      }
+      // Answers once the server has counted 30 reads' worth: ~30 × 30 ms, far past silentMs.
+      return new Promise((resolve, reject) => {
+        const timer = setInterval(() => {
+          if (reads >= 30) {
+            clearInterval(timer);
+            resolve(new Response(null, { status: 204, headers: { 'Upload-Offset': '300' } }));
+          }
+        }, 5);
+        init?.signal?.addEventListener('abort', () => {
+          clearInterval(timer);
+          reject(init.signal?.reason);
+        });
+      });
+    };
+    const req = new FetchHttpStack({
+      limits: limits({ silentMs: 100, blindMs: 200 }),
+      fetch: fakeFetch,
+      progressUrl: (u) => u.replace('/files/', '/api/progress/'),
+    }).createRequest('PATCH', 'http://x/files/abc');
+    req.setHeader('Upload-Offset', '0');
+    const res = await req.send(new Blob([new Uint8Array(300)]));
+    expect(res.getStatus()).toBe(204);
+  });
+
+  it('gives a PATCH up when neither it nor the progress reads are answered', async () => {
+    const { log, link } = recorder();
+    const req = new FetchHttpStack({
+      limits: limits({ blindMs: 150, readTimeoutMs: 40 }),
+      fetch: hangingFetch,
+      progressUrl: (u) => u.replace('/files/', '/api/progress/'),
+      link,
+    }).createRequest('PATCH', 'http://x/files/abc');
+    req.setHeader('Upload-Offset', '0');
+    const started = Date.now();
+    const error = await req.send(new Blob([new Uint8Array(100)])).catch((e) => e);
+    expect(error.code).toBe('stalled');
+    expect(error.message).toContain('No sign of the server');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(log.failures).toBe(1);
+  });
+
+  it('times a small request as a round trip', async () => {
+    const { log, link } = recorder();
+    const fakeFetch: typeof fetch = async () => new Response(null, { status: 200 });
+    await new FetchHttpStack({ limits: limits(), fetch: fakeFetch, link })
+      .createRequest('HEAD', 'http://x/files/1')
+      .send(null);
+    expect(log.answers).toHaveLength(1);
+    expect(log.answers[0]).toBeGreaterThanOrEqual(0);
   });
 });

@@ -49,7 +49,22 @@ describe('what the queue does after each failure', () => {
       'retry',
       { countsAttempt: true, delayMs: 750 },
     ],
-    ['423 backs off and counts', err('locked'), 2, false, 'retry', { countsAttempt: true, delayMs: 1500 }],
+    [
+      '423 (a lock the link left behind) retries in 3 s, not counted',
+      err('locked'),
+      7,
+      false,
+      'retry',
+      { countsAttempt: false, delayMs: 3000 },
+    ],
+    [
+      '423 honours Retry-After',
+      err('locked', { retryAfterSec: 1 }),
+      2,
+      false,
+      'retry',
+      { countsAttempt: false, delayMs: 1000 },
+    ],
     [
       '429 honours Retry-After',
       err('rate-limited', { retryAfterSec: 2 }),
