@@ -1,3 +1,4 @@
+import type { LinkSettings } from './linkSettings.ts';
 import type { QueueItem } from './types.ts';
 
 /** Name of the BroadcastChannel the worker announces on. */
@@ -15,7 +16,11 @@ export type WorkerMessage =
   /** Bytes the server has received of a running item, between confirmed offsets. */
   | { type: 'item-progress'; id: string; bytesOnServer: number }
   | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }
-  | { type: 'auth-changed' };
+  | { type: 'auth-changed' }
+  /** The worker has read these link settings and uploads under them from now on. */
+  | { type: 'settings-applied'; settings: LinkSettings }
+  /** Bytes on the link so far in the budget day and month, after the worker counted a request. */
+  | { type: 'spend'; todayBytes: number; monthBytes: number };
 
 /** Messages from a page to the worker. */
 export type PageMessage =
@@ -24,7 +29,9 @@ export type PageMessage =
   /** The page paused or removed this item; stop its upload if it is running. */
   | { type: 'interrupt'; id: string }
   /** The page removed an item for good; end its upload on the server. */
-  | { type: 'terminate'; uploadUrl: string };
+  | { type: 'terminate'; uploadUrl: string }
+  /** The page saved new link settings (budgets, cap, metered); the worker reads them again at once. */
+  | { type: 'settings-changed' };
 
 /** True when `data` looks like a PageMessage (messages cross a trust boundary of sorts). */
 export function isPageMessage(data: unknown): data is PageMessage {
