@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
+import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
@@ -61,6 +62,10 @@ export function App() {
         online={online}
         running={queue.running}
       />
+      <details class="link-budget">
+        <summary>Link and data budget</summary>
+        <LinkSettingsForm />
+      </details>
     </main>
   );
 }
