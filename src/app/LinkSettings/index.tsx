@@ -183,7 +183,7 @@ export function LinkSettingsForm() {
       <Field
         id="ls-metered-max"
         label="Largest file to send on a metered link (MB)"
-        hint="Larger files also wait while the device's data saver is on."
+        hint="Larger files also wait while the device’s data saver is on."
         value={form.meteredMax}
         decimal
         error={error('meteredMaxBytes')}
