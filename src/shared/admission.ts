@@ -1,8 +1,20 @@
 import { formatBytes } from './format.ts';
 import type { LinkSettings } from './linkSettings.ts';
 import type { SpendTotals } from './spendLedger.ts';
-import { type AdmissionWait, CRITICAL_PRIORITY, type QueueItem } from './types.ts';
+import { type AdmissionWait, CRITICAL_PRIORITY, type QueueItem, type WaitReason } from './types.ts';
 import { nextDayStart, nextMonthStart } from './zonedDate.ts';
+
+/** Every reason admission gives for holding a file back. */
+export const ADMISSION_WAITS: readonly AdmissionWait[] = [
+  'budget-day',
+  'budget-month',
+  'metered',
+  'save-data',
+];
+
+/** True when `reason` is one admission gave. */
+export const isAdmissionWait = (reason: WaitReason | null): reason is AdmissionWait =>
+  (ADMISSION_WAITS as readonly (WaitReason | null)[]).includes(reason);
 
 /** What the device says about its network, beyond what the crew set. */
 export interface AdmissionHints {

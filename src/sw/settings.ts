@@ -84,6 +84,14 @@ export async function admitNow(
   return admit(item, current, ledger.totals(now), networkHints(), now);
 }
 
+/**
+ * admitNow without waiting, under the settings and spend held at this instant: for chunk
+ * boundaries (`shouldYield` is synchronous), once admitNow has been awaited for the attempt.
+ */
+export function admitLoaded(item: Pick<QueueItem, 'size' | 'priority'>, now: number = Date.now()): Admission {
+  return admit(item, settings, ledger.totals(now), networkHints(), now);
+}
+
 /** Ms to wait after a request of `bytes` that took `elapsedMs`, under the cap in force (0 without one). */
 export function paceAfter(bytes: number, elapsedMs: number): number {
   return paceDelayMs(settings.capKbps, bytes, elapsedMs);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type Admission, admit } from '../../src/shared/admission.ts';
 import { defaultSettings, type LinkSettings } from '../../src/shared/linkSettings.ts';
 import type { SpendTotals } from '../../src/shared/spendLedger.ts';
+import { holdBack, reconsiderAdmission } from '../../src/shared/transitions.ts';
+import { newQueueItem, type QueueItem } from '../../src/shared/types.ts';
 
 const MB = 1_000_000;
 // 16:00 on Tuesday 24 November 2026 in Auckland (UTC+13).
@@ -188,5 +190,42 @@ describe('what the crew are told', () => {
     );
     // 22:00 on 23 November in New York: the next midnight is 05:00 UTC on the 24th.
     expect(ny).toMatchObject({ retryAt: Date.parse('2026-11-24T05:00:00Z') });
+  });
+});
+
+describe('what a refusal does to the queued file', () => {
+  const item = (patch: Partial<QueueItem>): QueueItem => ({
+    ...newQueueItem({ id: 'a', blob: new Blob(['x']), name: 'a.txt' }, 1),
+    ...patch,
+  });
+  const refusal = { ok: false, reason: 'budget-day', message: 'm', retryAt: nextMidnight } as const;
+
+  it('a waiting or uploading file waits with the reason until the time given', () => {
+    expect(holdBack(refusal, now)(item({ status: 'waiting', waitingSince: 5 }))).toMatchObject({
+      status: 'waiting',
+      waitReason: 'budget-day',
+      notBefore: nextMidnight,
+      waitingSince: 5,
+    });
+    expect(holdBack(refusal, now)(item({ status: 'uploading', waitingSince: null }))).toMatchObject({
+      status: 'waiting',
+      waitingSince: now,
+    });
+  });
+  it('a paused, failed or uploaded file is left alone', () => {
+    for (const status of ['paused', 'failed', 'uploaded'] as const)
+      expect(holdBack(refusal, now)(item({ status }))).toBeNull();
+  });
+  it('after a settings change only files held back by admission are asked again', () => {
+    const reconsider = reconsiderAdmission(now);
+    expect(reconsider(item({ waitReason: 'metered', notBefore: null }))).toMatchObject({
+      waitReason: 'queued',
+      notBefore: null,
+    });
+    expect(reconsider(item({ waitReason: 'budget-month', notBefore: firstOfDecember }))).toMatchObject({
+      notBefore: null,
+    });
+    expect(reconsider(item({ waitReason: 'backoff', notBefore: nextMidnight }))).toBeNull();
+    expect(reconsider(item({ status: 'paused', waitReason: null }))).toBeNull();
   });
 });
