@@ -3,6 +3,7 @@ import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
 import { LinkPanel } from './LinkPanel/index.tsx';
+import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
@@ -63,6 +64,10 @@ export function App() {
         online={online}
         running={queue.running}
       />
+      <details class="link-budget">
+        <summary>Link and data budget</summary>
+        <LinkSettingsForm />
+      </details>
     </main>
   );
 }

@@ -76,7 +76,9 @@ async function hashMissing(): Promise<void> {
       const blob = await store.blob(item.id);
       if (!blob) continue;
       const sha256 = await hashBlob(blob as Blob);
-      await applyChange(store, item.id, (c) => (c.sha256 === null && c.uploadUrl === null ? { sha256 } : null));
+      await applyChange(store, item.id, (c) =>
+        c.sha256 === null && c.uploadUrl === null ? { sha256 } : null,
+      );
     }
   } finally {
     hashing = false;

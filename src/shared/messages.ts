@@ -1,4 +1,5 @@
 import type { LinkSnapshot } from './linkEstimator.ts';
+import type { LinkSettings } from './linkSettings.ts';
 import type { QueueItem } from './types.ts';
 
 /** Name of the BroadcastChannel the worker announces on. */
@@ -18,7 +19,12 @@ export type WorkerMessage =
   | { type: 'run-state'; running: boolean; stoppedBecause?: string; remaining?: number }
   | { type: 'auth-changed' }
   /** What the worker knows about the link to shore. */
-  | { type: 'link'; link: LinkSnapshot };
+  | { type: 'link'; link: LinkSnapshot }
+
+  /** The worker has read these link settings and uploads under them from now on. */
+  | { type: 'settings-applied'; settings: LinkSettings }
+  /** Bytes on the link so far in the budget day and month, after the worker counted a request. */
+  | { type: 'spend'; todayBytes: number; monthBytes: number };
 
 /** Messages from a page to the worker. */
 export type PageMessage =
@@ -27,7 +33,9 @@ export type PageMessage =
   /** The page paused or removed this item; stop its upload if it is running. */
   | { type: 'interrupt'; id: string }
   /** The page removed an item for good; end its upload on the server. */
-  | { type: 'terminate'; uploadUrl: string };
+  | { type: 'terminate'; uploadUrl: string }
+  /** The page saved new link settings (budgets, cap, metered); the worker reads them again at once. */
+  | { type: 'settings-changed' };
 
 /** True when `data` looks like a PageMessage (messages cross a trust boundary of sorts). */
 export function isPageMessage(data: unknown): data is PageMessage {

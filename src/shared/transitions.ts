@@ -1,3 +1,4 @@
+import { type Admission, isAdmissionWait } from './admission.ts';
 import type { Change } from './queueStore.ts';
 import { clampPriority, waitedMs } from './types.ts';
 
@@ -66,4 +67,30 @@ export const forgetBackoff =
   (item) =>
     item.status === 'waiting' && item.notBefore !== null
       ? { notBefore: null, waitReason: 'queued', updatedAt: now }
+      : null;
+
+/**
+ * A file that admission refused waits with its reason, until `retryAt` when there is one; one that
+ * was uploading stops at this chunk boundary and keeps what the server holds. A refusal with no
+ * `retryAt` waits for a settings change (see `reconsiderAdmission`), not for a time.
+ */
+export const holdBack =
+  (refusal: Extract<Admission, { ok: false }>, now: number): Change =>
+  (item) =>
+    item.status === 'waiting' || item.status === 'uploading'
+      ? {
+          status: 'waiting',
+          waitReason: refusal.reason,
+          notBefore: refusal.retryAt,
+          waitingSince: item.waitingSince ?? now,
+          updatedAt: now,
+        }
+      : null;
+
+/** The link settings changed: files held back by a budget, a metered link or Save-Data are asked again. */
+export const reconsiderAdmission =
+  (now: number): Change =>
+  (item) =>
+    item.status === 'waiting' && isAdmissionWait(item.waitReason)
+      ? { waitReason: 'queued', notBefore: null, updatedAt: now }
       : null;

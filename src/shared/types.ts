@@ -1,8 +1,14 @@
 /** Where an item is in its life; the page shows these as Waiting, Uploading, Paused, Uploaded, Failed. */
 export type UploadStatus = 'waiting' | 'uploading' | 'paused' | 'uploaded' | 'failed';
 
+/**
+ * Why the link's settings hold a file back (see `admit`): a budget is used up, or the file is too
+ * large for a metered link or while the device asks to save data.
+ */
+export type AdmissionWait = 'budget-day' | 'budget-month' | 'metered' | 'save-data';
+
 /** Why a waiting item is not moving yet. */
-export type WaitReason = 'queued' | 'offline' | 'backoff' | 'signed-out' | 'runner-stopped';
+export type WaitReason = 'queued' | 'offline' | 'backoff' | 'signed-out' | 'runner-stopped' | AdmissionWait;
 
 /** The part of a Blob the core needs; a browser Blob or File satisfies it. */
 export interface BlobLike {

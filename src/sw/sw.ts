@@ -12,6 +12,7 @@ import {
   syncNeedsRetry,
   terminate,
 } from './runner.ts';
+import { loadSettings } from './settings.ts';
 import { receiveShare, SHARE_PATH } from './shareTarget.ts';
 
 declare const self: ServiceWorkerGlobalScope & {
@@ -80,6 +81,9 @@ self.addEventListener('message', (event) => {
     case 'terminate':
       event.waitUntil(terminate(message.uploadUrl));
       break;
+    case 'settings-changed':
+      event.waitUntil(loadSettings());
+      break;
   }
 });
 
@@ -91,4 +95,5 @@ async function wake(): Promise<void> {
   if (!(await requestSync())) await runQueue('wake');
 }
 
+void loadSettings();
 void wake();

@@ -28,6 +28,14 @@ export function statusDetail(item: QueueItem, online: boolean, running: boolean)
       return item.lastError ?? 'This device must be signed in again.';
     case 'runner-stopped':
       return 'continues in a moment';
+    case 'budget-day':
+      return 'today’s data budget is used up; continues after midnight, or raise the budget under Link and data budget';
+    case 'budget-month':
+      return 'this month’s data budget is used up; continues on the 1st, or raise the budget under Link and data budget';
+    case 'metered':
+      return 'too large to send on a metered link; waits until the link is no longer marked metered';
+    case 'save-data':
+      return 'too large to send while this device’s data saver is on; waits until it is off';
     default:
       return running ? 'in line' : 'waiting for the uploader to start';
   }

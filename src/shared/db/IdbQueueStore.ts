@@ -100,7 +100,7 @@ export class IdbQueueStore implements QueueStore<Blob> {
 
   /** This device's credential, if it was enrolled. */
   async credential(): Promise<DeviceCredential | undefined> {
-    return (await this.#open()).get('settings', 'credential');
+    return (await (await this.#open()).get('settings', 'credential')) as DeviceCredential | undefined;
   }
 
   async setCredential(credential: DeviceCredential): Promise<void> {

@@ -1,4 +1,6 @@
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from 'idb';
+import type { LinkSettings } from '../linkSettings.ts';
+import type { DaySpend } from '../spendLedger.ts';
 import type { DeviceCredential, QueueItem } from '../types.ts';
 
 /** The queue's IndexedDB schema; this file is the only one that knows the stores. */
@@ -14,9 +16,13 @@ export interface TenderDbSchema extends DBSchema {
     key: string;
     value: Blob;
   };
+  /**
+   * Small records by name: 'credential' (IdbQueueStore), 'link-settings' (IdbSettingsStore) and one
+   * 'spend:YYYY-MM-DD' per local day (IdbSpendStore). Each owner reads its own keys back as its type.
+   */
   settings: {
-    key: 'credential';
-    value: DeviceCredential;
+    key: string;
+    value: DeviceCredential | LinkSettings | DaySpend;
   };
 }
 
@@ -45,6 +51,22 @@ export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<Tender
       (event.target as IDBDatabase | null)?.close();
     },
   });
+}
+
+/**
+ * Opens the database on first use and again after it was closed (e.g. for a newer version); for
+ * stores that keep one connection per instance.
+ */
+export function lazyDb(name?: string): () => Promise<IDBPDatabase<TenderDbSchema>> {
+  let db: Promise<IDBPDatabase<TenderDbSchema>> | null = null;
+  return () => {
+    if (!db) {
+      const opening = openQueueDb(name);
+      db = opening;
+      opening.then((open) => open.addEventListener('close', () => (db = null))).catch(() => (db = null));
+    }
+    return db;
+  };
 }
 
 /** A record as version 2 stored it: the file's Blob inside, rewritten with every change of state. */

@@ -1,0 +1,28 @@
+import { defaultSettings, type LinkSettings, readSettings } from '../linkSettings.ts';
+import { lazyDb } from './QueueDb.ts';
+
+/** Key of the link settings in the `settings` store. */
+export const LINK_SETTINGS_KEY = 'link-settings';
+
+/** The crew's link settings in IndexedDB, shared by the page (which writes them) and the worker. */
+export class IdbSettingsStore {
+  readonly #open: ReturnType<typeof lazyDb>;
+
+  constructor(name?: string) {
+    this.#open = lazyDb(name);
+  }
+
+  /**
+   * The stored settings; defaults (with the device's time zone) when none were saved, and a default
+   * for each field missing or no longer valid.
+   */
+  async settings(): Promise<LinkSettings> {
+    const stored = await (await this.#open()).get('settings', LINK_SETTINGS_KEY);
+    return readSettings(stored, defaultSettings());
+  }
+
+  /** Replaces the settings as a whole (the form saves every field); pass settings validateSettings returned. */
+  async setSettings(settings: LinkSettings): Promise<void> {
+    await (await this.#open()).put('settings', { ...settings }, LINK_SETTINGS_KEY);
+  }
+}
