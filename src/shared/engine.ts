@@ -1,6 +1,8 @@
+import { type Admission, isAdmissionWait } from './admission.ts';
 import { applyChange, type Change, isRefusedWrite, type QueueStore, releasable } from './queueStore.ts';
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
 import { Stopper } from './Stopper.ts';
+import { holdBack } from './transitions.ts';
 import { type BlobLike, CRITICAL_PRIORITY, type QueueItem, type SignalLike, waitedMs } from './types.ts';
 import { UploadError } from './UploadError.ts';
 
@@ -53,6 +55,12 @@ export interface DrainOptions<B extends BlobLike> {
   onStorageFull?: (id: string, error: Error) => void;
   /** Live progress of the running item, between confirmed offsets; for display only. */
   onProgress?: (id: string, bytesOnServer: number) => void;
+  /**
+   * Whether a file may be sent now under the crew's budgets and metered rule; asked before each
+   * file, and again (synchronously) at each chunk boundary. A refusal holds the file back with its
+   * reason until its `retryAt`, and the run goes on with the others.
+   */
+  admit?: (item: QueueItem, atChunk: boolean) => Admission | Promise<Admission>;
   /** Where the run registers each attempt so that it can be stopped from outside. */
   interrupts?: InterruptRegistry;
   policy?: RetryPolicy;
@@ -61,9 +69,17 @@ export interface DrainOptions<B extends BlobLike> {
 
 /** Why a run ended, and what is left. */
 export interface DrainOutcome {
-  stoppedBecause: 'empty' | 'offline' | 'budget' | 'signed-out' | 'aborted' | 'backoff' | 'storage-full';
+  stoppedBecause:
+    | 'empty'
+    | 'held'
+    | 'offline'
+    | 'budget'
+    | 'signed-out'
+    | 'aborted'
+    | 'backoff'
+    | 'storage-full';
   uploaded: number;
-  /** Items still to upload (waiting or uploading). */
+  /** Items still to upload (waiting or uploading), not counting those held back by admission. */
   remaining: number;
   /** Earliest time a backed-off item may run again, when that is why the run stopped. */
   nextAttemptAt: number | null;
@@ -104,6 +120,8 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   const yieldAt = clock.now() + (opts.budgetMs ?? 120_000);
   const signal = opts.signal;
   let uploaded = 0;
+  /** Files admission refused in this run: not asked again until the next run. */
+  const held = new Set<string>();
   let stopRun: DrainOutcome['stoppedBecause'] | null = null;
 
   /** Applies a change with a fresh updatedAt; resolves to the record, or undefined if gone or declined. */
@@ -117,7 +135,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   };
   const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
     const items = await store.all();
-    const pending = items.filter(isPending);
+    const pending = items.filter((i) => isPending(i) && !isAdmissionWait(i.waitReason));
     const times = pending.map((i) => i.notBefore).filter((t): t is number => t !== null);
     return {
       stoppedBecause,
@@ -130,17 +148,23 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   for (;;) {
     if (signal?.aborted) return finish('aborted');
     if (clock.now() >= yieldAt) return finish('budget');
-    const items = await store.all();
+    const items = (await store.all()).filter((i) => !held.has(i.id));
     const next = pickNext(items, clock.now());
     if (!next) {
       const waits = items
         .filter(isPending)
         .map((i) => i.notBefore)
         .filter((t): t is number => t !== null);
-      if (!waits.length) return finish('empty');
+      if (!waits.length) return finish(held.size ? 'held' : 'empty');
       const wakeAt = Math.min(...waits);
       if (wakeAt >= yieldAt) return finish('backoff');
       await clock.sleep(wakeAt - clock.now(), signal);
+      continue;
+    }
+    const admission = await opts.admit?.(next, false);
+    if (admission && !admission.ok) {
+      held.add(next.id);
+      await save(next.id, holdBack(admission, clock.now()));
       continue;
     }
     try {
@@ -181,6 +205,8 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     const { stopper, release } = Stopper.follow(signal);
     const unwatch = opts.interrupts?.watch(next.id, () => stopper.abort()) ?? (() => {});
     let preempt = false;
+    /** Admission refused the file at a chunk boundary (a budget ran out mid-file). */
+    let refusal: Extract<Admission, { ok: false }> | null = null;
     let checkedAt = clock.now();
     /**
      * Mid-chunk, a critical file added meanwhile stops this one at once: the server keeps every
@@ -208,7 +234,12 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     try {
       await uploader.upload(started, file, {
         signal: stopper,
-        shouldYield: () => preempt || clock.now() >= yieldAt,
+        shouldYield: () => {
+          if (preempt || clock.now() >= yieldAt) return true;
+          const admission = opts.admit?.(started, true);
+          if (admission && !(admission instanceof Promise) && !admission.ok) refusal = admission;
+          return refusal !== null;
+        },
         onSent: (bytes) => {
           sent += bytes;
         },
@@ -252,6 +283,11 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     } catch (thrown) {
       if (isRefusedWrite(thrown)) throw thrown;
       const error = toUploadError(thrown);
+      if (error.code === 'yielded' && refusal) {
+        held.add(next.id);
+        await save(next.id, withSent(holdBack(refusal, clock.now())));
+        return false;
+      }
       // Set by the change as the store applies it (declared wide: TypeScript does not see the callback assign).
       let verdict = 'left' as 'left' | 'preempted' | 'decided';
       let stop = null as DrainOutcome['stoppedBecause'] | null;

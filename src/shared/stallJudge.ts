@@ -9,6 +9,8 @@
  * link (see RESEARCH.md).
  */
 
+import type { SpendKind } from './spendLedger.ts';
+
 /** Where traffic is reported, for the link estimator and the data ledger. */
 export interface LinkTraffic {
   /** The server answered; `rttMs` when the request was small enough to time a round trip. */
@@ -18,11 +20,8 @@ export interface LinkTraffic {
   /** A request got no answer (reset, or given up as stalled). */
   failed(): void;
   /** Bytes that went over the link for a request, headers included (approximated). */
-  spent?(bytes: number, kind: TrafficKind): void;
+  spent?(bytes: number, kind: SpendKind): void;
 }
-
-/** What a request was for: file bytes, a read of the server's progress, a probe, or tus control. */
-export type TrafficKind = 'payload' | 'progress' | 'probe' | 'control';
 
 /** Limits for one request, from the round trip at the time it starts. */
 export interface StallLimits {

@@ -1,5 +1,5 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
-import { type LinkTraffic, StallJudge, type StallLimits, type TrafficKind } from '../shared/stallJudge.ts';
+import { type LinkTraffic, StallJudge, type StallLimits } from '../shared/stallJudge.ts';
 import { UploadError } from '../shared/UploadError.ts';
 
 /** Options of the fetch stack. */
@@ -15,6 +15,8 @@ export interface FetchHttpStackOptions {
   progressUrl?: (uploadUrl: string) => string | null;
   /** Told of every answer, transfer, failure and byte on the link. */
   link?: LinkTraffic;
+  /** Ms to wait after a PATCH of `bytes` that took `elapsedMs`, to keep under a bandwidth cap. */
+  pace?: (bytes: number, elapsedMs: number) => number;
   /** Injected for tests; default `Date.now`. */
   now?: () => number;
   /** Injected for tests; defaults to the global fetch. */
@@ -27,6 +29,17 @@ const MIN_BYTES_PER_SEC = 16 * 1024;
 const REQUEST_OVERHEAD = 400;
 /** Status line and headers of an answer, roughly. */
 const RESPONSE_OVERHEAD = 250;
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
 
 const secs = (ms: number) => Math.round(ms / 1000);
 
@@ -194,8 +207,7 @@ class FetchHttpRequest implements HttpRequest {
     const doFetch = this.#options.fetch ?? fetch;
     const startedAt = this.#now();
     const stopWatching = this.#watchProgress(doFetch, limits, size);
-    const kind: TrafficKind = isPatch ? 'payload' : 'control';
-    link?.spent?.(REQUEST_OVERHEAD + headerBytes(this.#headers) + size, kind);
+    const sentBytes = REQUEST_OVERHEAD + headerBytes(this.#headers) + size;
     try {
       const res = await doFetch(this.#url, {
         method: this.#method,
@@ -206,16 +218,20 @@ class FetchHttpRequest implements HttpRequest {
         credentials: 'same-origin',
       });
       const text = await res.text();
-      link?.spent?.(RESPONSE_OVERHEAD + text.length, 'control');
       const elapsed = this.#now() - startedAt;
+      link?.spent?.(sentBytes + RESPONSE_OVERHEAD + text.length, isPatch ? 'payload' : 'control');
       if (!isPatch || size === 0) link?.answered(elapsed);
       else {
         link?.answered();
         const rest = this.#sinceLastRead?.() ?? { bytes: size, ms: elapsed };
         if (res.ok && rest.bytes > 0) link?.transferred(rest.bytes, rest.ms);
       }
+      const pause = isPatch ? (this.#options.pace?.(sentBytes, elapsed) ?? 0) : 0;
+      if (pause > 0) await abortableSleep(pause, this.#controller.signal);
       return new FetchHttpResponse(res, text);
     } catch (err) {
+      // A failed body counts in full: fetch cannot say how much of it left.
+      link?.spent?.(sentBytes, isPatch ? 'retry' : 'control');
       const reason = this.#controller.signal.reason;
       // Stopped on purpose (pause, yield) says nothing about the link.
       if (reason instanceof UploadError || !this.#controller.signal.aborted) link?.failed();

@@ -1,9 +1,11 @@
 import { ChunkSizer } from '../shared/chunkSizer.ts';
 import { LinkEstimator, type LinkHints } from '../shared/linkEstimator.ts';
+import type { SpendKind } from '../shared/spendLedger.ts';
 import type { LinkTraffic, StallLimits } from '../shared/stallJudge.ts';
 import { stallLimits } from '../shared/stallJudge.ts';
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
+import { recordSpend } from './settings.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -26,13 +28,28 @@ export const chunks = new ChunkSizer();
 /** Stall limits for a request starting now. */
 export const currentLimits = (): StallLimits => stallLimits(link.rttMs, link.rttVarMs);
 
-/** Bytes on the link by kind since the worker started; the data ledger reads them. */
-const spentListeners = new Set<NonNullable<LinkTraffic['spent']>>();
+/** Bytes counted but not yet written to the ledger, by kind. */
+let unrecorded: Partial<Record<SpendKind, number>> = {};
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+/** How long counts gather before one ledger write: one IndexedDB write per request would be too many. */
+const FLUSH_MS = 2_000;
 
-/** Calls `listener` with every byte sent or received on the link. */
-export function onSpent(listener: NonNullable<LinkTraffic['spent']>): () => void {
-  spentListeners.add(listener);
-  return () => spentListeners.delete(listener);
+/** Writes what was counted into the data ledger, one write per kind. */
+export async function flushSpend(): Promise<void> {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
+  const batch = unrecorded;
+  unrecorded = {};
+  for (const [kind, bytes] of Object.entries(batch) as [SpendKind, number][]) {
+    await recordSpend(bytes, kind).catch((err) =>
+      console.error('[tender] data spent could not be saved', err),
+    );
+  }
+}
+
+function countSpend(bytes: number, kind: SpendKind): void {
+  unrecorded[kind] = (unrecorded[kind] ?? 0) + bytes;
+  flushTimer ??= setTimeout(() => void flushSpend(), FLUSH_MS);
 }
 
 let announceTimer: ReturnType<typeof setTimeout> | null = null;
@@ -60,9 +77,7 @@ export const traffic: LinkTraffic = {
     announceLink();
     wakeWaiters();
   },
-  spent: (bytes, kind) => {
-    for (const listener of spentListeners) listener(bytes, kind);
-  },
+  spent: countSpend,
 };
 
 /** The browser's hints, read now. */

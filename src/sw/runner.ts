@@ -3,12 +3,13 @@ import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
 import { applyChange, type Change, refusedWriteMessage } from '../shared/queueStore.ts';
-import { forgetBackoff as backoffForgotten, reclaim } from '../shared/transitions.ts';
+import { forgetBackoff as backoffForgotten, reclaim, reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
-import { chunks, currentLimits, link, traffic, untilShoreAnswers } from './link.ts';
+import { chunks, currentLimits, flushSpend, link, traffic, untilShoreAnswers } from './link.ts';
+import { admitLoaded, admitNow, cappedChunkSize, loadSettings, paceAfter } from './settings.ts';
 import { terminateUpload } from './terminations.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -43,6 +44,7 @@ const uploader = createTusUploader({
   httpStack: new FetchHttpStack({
     limits: currentLimits,
     link: traffic,
+    pace: paceAfter,
     checksum: true,
     progressUrl: (uploadUrl) => {
       const id = new URL(uploadUrl).pathname.split('/').pop();
@@ -106,6 +108,13 @@ async function changeEach(change: Change): Promise<void> {
 /** The link is back: retries waiting out a backoff may go now, not at the end of a long delay. */
 export function forgetBackoff(): Promise<void> {
   return changeEach(backoffForgotten(Date.now()));
+}
+
+/** The crew saved new link settings: read them, and let files they held back be asked again. */
+export async function settingsChanged(): Promise<void> {
+  await loadSettings();
+  await changeEach(reconsiderAdmission(Date.now()));
+  await runQueue('settings');
 }
 
 /** The server refused this device's token: stop until the device is enrolled again. */
@@ -200,7 +209,11 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
         return { kind: 'ran', outcome, resynced: false };
       }
       // A full device is not retried at once: a sync would fire again straight away, and fail the same.
-      const more = outcome.remaining > 0 && outcome.stoppedBecause !== 'storage-full';
+      // Nor are files held back by a budget or a metered link: a settings change or the page asks again.
+      const more =
+        outcome.remaining > 0 &&
+        outcome.stoppedBecause !== 'storage-full' &&
+        outcome.stoppedBecause !== 'held';
       return { kind: 'ran', outcome, resynced: more && (await requestSync()) };
     })
     .catch((): RunResult => ({ kind: 'busy', outcome: null, resynced: false }));
@@ -224,6 +237,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
         signal: hard,
         budgetMs,
         interrupts,
+        admit: (item, atChunk) => (atChunk ? admitLoaded(item) : admitNow(item)),
         onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
         onChange: (item) => announce({ type: 'item-changed', item }),
         onStorageFull: (id, error) =>
@@ -239,6 +253,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
     console.error('[tender] run failed', err instanceof Error ? `${err.name}: ${err.message}` : err, err);
     throw err;
   } finally {
+    await flushSpend();
     announce({
       type: 'run-state',
       running: false,

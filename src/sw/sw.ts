@@ -9,6 +9,7 @@ import {
   queueStore,
   requestSync,
   runQueue,
+  settingsChanged,
   syncNeedsRetry,
   terminate,
 } from './runner.ts';
@@ -82,7 +83,7 @@ self.addEventListener('message', (event) => {
       event.waitUntil(terminate(message.uploadUrl));
       break;
     case 'settings-changed':
-      event.waitUntil(loadSettings());
+      event.waitUntil(settingsChanged());
       break;
   }
 });
