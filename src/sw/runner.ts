@@ -52,8 +52,11 @@ const uploader = createTusUploader({
     },
   }),
   chunkSize: {
+    // Under a bandwidth cap, a chunk carries a few seconds of the cap so pacing stays even.
     next: () =>
-      chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
+      cappedChunkSize(
+        chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
+      ),
     succeeded: (bytes) => chunks.succeeded(bytes),
     failed: (bytes) => chunks.failed(bytes),
   },
