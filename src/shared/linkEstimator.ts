@@ -196,7 +196,7 @@ export class LinkEstimator {
     if (this.#state !== 'down') return 0;
     const downFor = this.#clock.now() - this.#stateSince;
     if (this.#downStreak <= 1) return 500;
-    if (downFor < 10 * MINUTE) return 2_000;
+    if (downFor < 10 * MINUTE) return 1_000;
     if (downFor < 30 * MINUTE) return 5_000;
     return 15_000;
   }

@@ -97,21 +97,6 @@ function wakeWaiters(): void {
   waiters.clear();
 }
 
-/** Resolves after `ms`, or at once when the browser reports a change of network, or on `signal`. */
-function waitForChange(ms: number, signal?: SignalLike): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      waiters.delete(done);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    waiters.add(done);
-    signal?.addEventListener('abort', done);
-  });
-}
-
 const onNetworkChange = () => {
   link.hint(readHints());
   announceLink();
@@ -123,39 +108,72 @@ self.addEventListener('offline', onNetworkChange);
 link.hint(readHints());
 
 /** Asks the server's tiny `GET /probe`; true when shore answered. Every byte is counted. */
-export async function probe(signal?: SignalLike): Promise<boolean> {
+export async function probe(signal?: AbortSignal): Promise<boolean> {
   const started = Date.now();
   const timeout = AbortSignal.timeout(currentLimits().answerMs);
-  const signals = signal ? [timeout, signal as AbortSignal] : [timeout];
   try {
     const res = await fetch(new URL('/probe', self.location.origin), {
       cache: 'no-store',
-      signal: AbortSignal.any(signals),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     const text = await res.text();
-    traffic.spent?.(400 + 250 + text.length, 'probe');
+    countSpend(PROBE_BYTES + text.length, 'probe');
     link.probed(true, Date.now() - started);
     return true;
   } catch {
-    traffic.spent?.(400, 'probe');
-    link.probed(false);
+    countSpend(PROBE_BYTES, 'probe');
+    // Called off because another probe answered: that says nothing against the link.
+    if (!signal?.aborted) link.probed(false);
     return false;
   } finally {
     announceLink();
   }
 }
 
+/** A probe's request and answer headers, roughly. */
+const PROBE_BYTES = 600;
+/** Probes in flight at once while shore does not answer. */
+const MAX_PROBES = 4;
+
 /**
- * Waits until shore answers a probe, probing often at first and less as the outage lasts, and at
- * once when the browser reports a change of network. Resolves true when shore answered, false
- * when `deadline` passed or `signal` aborted first.
+ * Waits until shore answers a probe. Probes start on a schedule (LinkEstimator.probeDelayMs: every
+ * second at first, less often as the outage lasts) without waiting for the one before: a probe sent
+ * into a dead satellite hangs until its timeout, and the link's return must be seen within seconds,
+ * not after that timeout. A change of network reported by the browser probes at once. Resolves
+ * true when shore answered, false when `deadline` passed or `signal` aborted first.
  */
-export async function untilShoreAnswers(deadline: number, signal?: SignalLike): Promise<boolean> {
-  for (;;) {
-    if (signal?.aborted) return false;
-    if (navigator.onLine !== false && (await probe(signal))) return true;
-    const wait = Math.max(link.probeDelayMs(), 500);
-    if (Date.now() + wait >= deadline) return false;
-    await waitForChange(wait, signal);
-  }
+export function untilShoreAnswers(deadline: number, signal?: SignalLike): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probes = new AbortController();
+    let inFlight = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    const finish = (answered: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      waiters.delete(fire);
+      signal?.removeEventListener('abort', stop);
+      probes.abort();
+      resolve(answered);
+    };
+    const stop = () => finish(false);
+    const fire = () => {
+      if (done) return;
+      clearTimeout(timer);
+      if (Date.now() >= deadline) return finish(false);
+      if (navigator.onLine !== false && inFlight < MAX_PROBES) {
+        inFlight++;
+        void probe(probes.signal).then((ok) => {
+          inFlight--;
+          if (ok) finish(true);
+        });
+      }
+      waiters.add(fire);
+      timer = setTimeout(fire, Math.max(link.probeDelayMs(), 500));
+    };
+    if (signal?.aborted) return finish(false);
+    signal?.addEventListener('abort', stop);
+    fire();
+  });
 }

@@ -182,7 +182,7 @@ describe('LinkEstimator', () => {
     expect(link.state).toBe('down');
     expect(link.probeDelayMs()).toBe(500);
     link.probed(false);
-    expect(link.probeDelayMs()).toBe(2000);
+    expect(link.probeDelayMs()).toBe(1000);
     clock.time += 11 * 60_000;
     expect(link.probeDelayMs()).toBe(5000);
     clock.time += 20 * 60_000;
