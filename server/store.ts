@@ -55,7 +55,8 @@ const BATCH_BYTES = 1024 * 1024;
  * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
  * before the offset is recorded in SQLite, the offset comes from that record (never the file size),
  * and recover() cuts every file back to its acknowledged offset after a crash. It also verifies
- * `Upload-Checksum` per request and the whole file's SHA-256 against the `sha256` metadata.
+ * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
+ * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */
 export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
