@@ -7,17 +7,27 @@ import type { ReadableBlob } from './hashBlob.ts';
  */
 export const BLOCK_CHECKSUMS_HEADER = 'Upload-Block-Checksums';
 
-/** Smallest block: a cut loses at most this much (about 1 s of a 2 Mbit/s link). */
-export const MIN_BLOCK_BYTES = 256 * 1024;
+/**
+ * Smallest block, and the server's minimum. A cut loses half a block on average: with a link that
+ * resets every 40 s at 2 Mbit/s (10 MB between cuts) that is 0.3% extra on the wire, where 256 KiB
+ * blocks would cost 1.3%.
+ */
+export const MIN_BLOCK_BYTES = 64 * 1024;
 /** Most blocks per chunk: 64 digests keep the header under 3 KB, far inside the server's 16 KB. */
 export const MAX_BLOCKS = 64;
 /** Block sizes are whole multiples of this. */
 const BLOCK_STEP = 64 * 1024;
+/**
+ * Bytes read from the Blob at once (whole blocks, at least one): each read of a stored Blob costs
+ * more than hashing it, so 64 KiB blocks are read 16 at a time (2 MiB chunk in Chromium from
+ * IndexedDB, in a page: 14 ms, against 34 ms reading block by block).
+ */
+const READ_BYTES = 1024 * 1024;
 
 /** Computes a SHA-256 digest; Web Crypto's by default. */
-export type Sha256 = (data: ArrayBuffer) => Promise<ArrayBuffer>;
+export type Sha256 = (data: Uint8Array) => Promise<ArrayBuffer>;
 
-/** The block size for a chunk of `chunkBytes`: 256 KiB, or a 64th of the chunk rounded up to 64 KiB. */
+/** The block size for a chunk of `chunkBytes`: 64 KiB, or a 64th of the chunk rounded up to 64 KiB. */
 export function blockSizeFor(chunkBytes: number): number {
   const share = Math.ceil(Math.ceil(chunkBytes / MAX_BLOCKS) / BLOCK_STEP) * BLOCK_STEP;
   return Math.max(MIN_BLOCK_BYTES, share);
@@ -30,23 +40,27 @@ export function formatBlockChecksums(blockSize: number, digests: readonly Uint8A
 }
 
 /**
- * The Upload-Block-Checksums value for a chunk, read one block at a time so that only one block is
- * in memory however large the chunk.
+ * The Upload-Block-Checksums value for a chunk. The chunk is read about 1 MiB at a time (or one
+ * block, if blocks are larger), so memory stays that small however large the chunk.
  */
 export async function blockChecksums(chunk: ReadableBlob, sha256: Sha256 = webCryptoSha256): Promise<string> {
   const blockSize = blockSizeFor(chunk.size);
+  const span = Math.max(1, Math.floor(READ_BYTES / blockSize)) * blockSize;
   const digests: Uint8Array[] = [];
-  for (let start = 0; start < chunk.size; start += blockSize) {
-    const block = await chunk.slice(start, Math.min(chunk.size, start + blockSize)).arrayBuffer();
-    digests.push(new Uint8Array(await sha256(block)));
+  for (let start = 0; start < chunk.size; start += span) {
+    const read = await chunk.slice(start, Math.min(chunk.size, start + span)).arrayBuffer();
+    for (let at = 0; at < read.byteLength; at += blockSize) {
+      const block = new Uint8Array(read, at, Math.min(blockSize, read.byteLength - at));
+      digests.push(new Uint8Array(await sha256(block)));
+    }
   }
   return formatBlockChecksums(blockSize, digests);
 }
 
-type WebCrypto = { subtle: { digest(algorithm: string, data: ArrayBuffer): Promise<ArrayBuffer> } };
+type WebCrypto = { subtle: { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> } };
 
 // Looked up when used, not at import: workers, pages and Node 20 all have a global `crypto`.
-function webCryptoSha256(data: ArrayBuffer): Promise<ArrayBuffer> {
+function webCryptoSha256(data: Uint8Array): Promise<ArrayBuffer> {
   return (globalThis as unknown as { crypto: WebCrypto }).crypto.subtle.digest('SHA-256', data);
 }
 

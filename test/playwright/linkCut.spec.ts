@@ -1,3 +1,4 @@
+import { blockSizeFor } from '../../src/shared/blockChecksums.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
 import { startLinkProxy } from './linkProxy.ts';
@@ -93,8 +94,8 @@ test('a link cut part-way through a chunk keeps the whole blocks that arrived, a
   page,
   server,
 }) => {
-  const block = 256 * 1024;
-  // 500 kB/s: a 2 MiB chunk takes about 4 s, time enough to cut it after a few of its blocks.
+  const block = blockSizeFor(DEFAULT_CHUNK_SIZE);
+  // 500 kB/s: a 2 MiB chunk takes about 4 s, time enough to cut it well into its blocks.
   const link = await startLinkProxy(server.url, 500_000);
   try {
     await openApp(page, server, link.url);
@@ -105,7 +106,7 @@ test('a link cut part-way through a chunk keeps the whole blocks that arrived, a
     const item = row(page, 'blocks.mov');
     const atCut = await waitFor(async () => {
       const received = await server.metric('tender_bytes_received_total');
-      return received >= DEFAULT_CHUNK_SIZE + 2.5 * block ? received : 0;
+      return received >= DEFAULT_CHUNK_SIZE + 640 * 1024 ? received : 0;
     });
     link.down();
     await context.setOffline(true);

@@ -23,11 +23,12 @@ function digestsOf(data: Buffer, blockSize: number): Buffer[] {
 
 describe('block size for a chunk', () => {
   const table: [string, number, number][] = [
-    ['empty chunk', 0, 256 * KiB],
-    ['one byte', 1, 256 * KiB],
-    ['2 MiB chunk', 2 * MiB, 256 * KiB],
-    ['16 MiB: 64 blocks of 256 KiB', 16 * MiB, 256 * KiB],
-    ['one byte more: a 64th rounded up to 64 KiB', 16 * MiB + 1, 320 * KiB],
+    ['empty chunk', 0, 64 * KiB],
+    ['one byte', 1, 64 * KiB],
+    ['2 MiB chunk: 32 blocks', 2 * MiB, 64 * KiB],
+    ['4 MiB: 64 blocks of 64 KiB', 4 * MiB, 64 * KiB],
+    ['one byte more: a 64th rounded up to 64 KiB', 4 * MiB + 1, 128 * KiB],
+    ['16 MiB', 16 * MiB, 256 * KiB],
     ['40 MiB', 40 * MiB, 640 * KiB],
     ['40 MiB and a bit', 40 * MiB + 5, 704 * KiB],
     ['5 GiB', 5 * 1024 * MiB, 80 * MiB],
@@ -36,8 +37,9 @@ describe('block size for a chunk', () => {
     expect(blockSizeFor(chunk)).toBe(expected);
   });
 
-  it('never needs more than 64 blocks, whole 64 KiB steps of at least 256 KiB, and a header under 3 KB', () => {
-    for (const chunk of [0, 1, 255 * KiB, 16 * MiB - 1, 16 * MiB + 64 * KiB + 1, 33 * MiB + 7, 10 ** 10]) {
+  it('never needs more than 64 blocks, whole 64 KiB steps, the server minimum, and a header under 3 KB', () => {
+    expect(MIN_BLOCK_BYTES).toBe(BLOCK_LIMITS.minBlockBytes);
+    for (const chunk of [0, 1, 63 * KiB, 4 * MiB - 1, 4 * MiB + 64 * KiB + 1, 33 * MiB + 7, 10 ** 10]) {
       const size = blockSizeFor(chunk);
       expect(size).toBeGreaterThanOrEqual(MIN_BLOCK_BYTES);
       expect(size % (64 * KiB)).toBe(0);
@@ -58,30 +60,31 @@ describe('the header the app sends', () => {
     const header = await blockChecksums(new Blob([new Uint8Array(data)]));
     const parsed = parseBlockChecksums(header, String(data.length));
     if (parsed instanceof Error) throw parsed;
-    expect(parsed.blockSize).toBe(256 * KiB);
+    expect(parsed.blockSize).toBe(64 * KiB);
     expect(parsed.length).toBe(data.length);
-    expect(parsed.digests).toEqual(digestsOf(data, 256 * KiB));
-    expect(parsed.digests).toHaveLength(9);
+    expect(parsed.digests).toEqual(digestsOf(data, 64 * KiB));
+    expect(parsed.digests).toHaveLength(33);
   });
 
   it('has no digests for an empty chunk, and the server accepts that', async () => {
     const header = await blockChecksums(new Blob([]));
-    expect(header).toBe(`sha256 ${256 * KiB}`);
-    expect(parseBlockChecksums(header, '0')).toEqual({ blockSize: 256 * KiB, digests: [], length: 0 });
+    expect(header).toBe(`sha256 ${64 * KiB}`);
+    expect(parseBlockChecksums(header, '0')).toEqual({ blockSize: 64 * KiB, digests: [], length: 0 });
   });
 
-  it('reads one block at a time, never the whole chunk', async () => {
-    const data = makeFile(MiB + 1, 4);
+  /** A Blob that records its reads and how many are open at once. */
+  function recordingBlob(data: Buffer) {
     const reads: [number, number][] = [];
     let open = 0;
-    let mostOpen = 0;
     const blob = {
       size: data.length,
+      mostOpen: 0,
+      reads,
       slice(start = 0, end = data.length) {
         reads.push([start, end]);
         return {
           async arrayBuffer() {
-            mostOpen = Math.max(mostOpen, ++open);
+            blob.mostOpen = Math.max(blob.mostOpen, ++open);
             await Promise.resolve();
             open--;
             return new Uint8Array(data.subarray(start, end)).buffer;
@@ -89,16 +92,31 @@ describe('the header the app sends', () => {
         };
       },
     };
+    return blob;
+  }
+
+  it('reads small blocks about 1 MiB at a time, one read at once, never the whole chunk', async () => {
+    const data = makeFile(2 * MiB + 1, 4);
+    const blob = recordingBlob(data);
     const header = await blockChecksums(blob);
-    expect(reads).toEqual([
-      [0, 256 * KiB],
-      [256 * KiB, 512 * KiB],
-      [512 * KiB, 768 * KiB],
-      [768 * KiB, MiB],
-      [MiB, MiB + 1],
+    expect(blob.reads).toEqual([
+      [0, MiB],
+      [MiB, 2 * MiB],
+      [2 * MiB, 2 * MiB + 1],
     ]);
-    expect(mostOpen).toBe(1);
-    expect(header).toBe(formatBlockChecksums(256 * KiB, digestsOf(data, 256 * KiB)));
+    expect(blob.mostOpen).toBe(1);
+    expect(header).toBe(formatBlockChecksums(64 * KiB, digestsOf(data, 64 * KiB)));
+  });
+
+  it('reads blocks larger than 1 MiB one block at a time', async () => {
+    const data = makeFile(64 * MiB + 10, 5);
+    const blob = recordingBlob(data);
+    const header = await blockChecksums(blob);
+    const block = 1088 * KiB;
+    expect(blockSizeFor(data.length)).toBe(block);
+    expect(blob.reads.every(([start, end]) => start % block === 0 && end - start <= block)).toBe(true);
+    expect(blob.reads).toHaveLength(61);
+    expect(header).toBe(formatBlockChecksums(block, digestsOf(data, block)));
   });
 });
 
