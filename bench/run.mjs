@@ -121,9 +121,11 @@ function print(part, r) {
         row('  (baseline + fdatasync per PATCH)', r.baselineFsync),
         row('  (Tender without Upload-Checksum)', r.tenderNoChunkChecksum),
         row('Tender: auth, checksums, fsync', r.tender),
+        row('  (Tender with Upload-Block-Checksums)', r.tenderBlockChecksums),
       ],
     );
     console.log(`  Tender / baseline: ${x(r.ratioMedian)} (median), ${x(r.ratioBest)} (best against best)`);
+    console.log(`  Tender with block checksums / baseline: ${x(r.ratioMedianBlockChecksums)} (median)`);
   } else if (part === 'memory') {
     const row = (label, m) => [
       label,
@@ -179,8 +181,10 @@ function print(part, r) {
       ['client', 'seconds', 'wire up', 'wire/file', 'link busy', 'goodput', 'requests'],
       [
         row('baseline: one whole-file PATCH', r.wholeFilePatch),
-        row(`tus ${r.chunkBytes / MiB} MiB chunks + checksums`, r.tusChunks),
+        row(`tus ${r.chunkBytes / MiB} MiB chunks + Upload-Checksum`, r.tusChunks),
+        row(`tus ${r.chunkBytes / MiB} MiB chunks + block checksums`, r.tusBlocks),
         ['chunks / whole file', x(r.ratioSecondsChunksToWhole), x(r.ratioWireChunksToWhole), '', '', '', ''],
+        ['blocks / whole file', x(r.ratioSecondsBlocksToWhole), x(r.ratioWireBlocksToWhole), '', '', '', ''],
       ],
     );
   } else if (part === 'device') {

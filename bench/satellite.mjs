@@ -3,16 +3,18 @@ import { performance } from 'node:perf_hooks';
 import { startLinkProxy } from './lib/linkProxy.mjs';
 import { startTender } from './lib/servers.mjs';
 import { note, round, sleep } from './lib/stats.mjs';
-import { sha256Base64, TusClient } from './lib/tus.mjs';
+import { blockChecksumsOf, sha256Base64, TusClient } from './lib/tus.mjs';
 
 const MAX_FAILURES = 8;
 const RETRY_MS = 1_000;
 
 /**
  * One upload through a slow, high-latency link that is cut once mid-upload, to Tender's server:
- * tus in fixed chunks with a checksum each (as the app sends) against one PATCH carrying the whole
- * file (no checksum, so the server keeps what arrived before the cut). After the cut both resume
- * from the server's offset (HEAD). The two run at the same time, each on its own simulated link.
+ * tus in fixed chunks with an Upload-Checksum each (a cut chunk is lost whole), the same with
+ * Upload-Block-Checksums (as the app sends: a cut chunk keeps its whole verified blocks), against
+ * one PATCH carrying the whole file (no checksum, so the server keeps what arrived before the cut).
+ * After the cut all resume from the server's offset (HEAD). They run at the same time, each on its
+ * own simulated link.
  */
 export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec, delayMs, timeLimitMs }) {
   const uplinkBytesPerSec = uplinkBitsPerSec / 8;
@@ -24,8 +26,9 @@ export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec
   const proxies = [];
   try {
     const modes = {
-      tusChunks: { chunkBytes, checksums: true },
-      wholeFilePatch: { chunkBytes: sizeBytes, checksums: false },
+      tusChunks: { chunkBytes, checksums: 'chunk' },
+      tusBlocks: { chunkBytes, checksums: 'blocks' },
+      wholeFilePatch: { chunkBytes: sizeBytes, checksums: 'none' },
     };
     const runs = Object.entries(modes).map(async ([mode, options]) => {
       const token = await tender.enroll(`bench ${mode}`);
@@ -75,6 +78,8 @@ export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec
       ...results,
       ratioSecondsChunksToWhole: round(results.tusChunks.seconds / results.wholeFilePatch.seconds, 3),
       ratioWireChunksToWhole: round(results.tusChunks.wireUpBytes / results.wholeFilePatch.wireUpBytes, 4),
+      ratioSecondsBlocksToWhole: round(results.tusBlocks.seconds / results.wholeFilePatch.seconds, 3),
+      ratioWireBlocksToWhole: round(results.tusBlocks.wireUpBytes / results.wholeFilePatch.wireUpBytes, 4),
     };
   } finally {
     for (const proxy of proxies) await proxy.close();
@@ -108,7 +113,14 @@ async function resumableUpload(client, data, metadata, { chunkBytes, checksums }
     const body = data.subarray(offset, Math.min(data.length, offset + chunkBytes));
     requests++;
     try {
-      offset = await client.patch(url, offset, body, checksums ? sha256Base64(body) : undefined);
+      const chunk = checksums === 'chunk' ? sha256Base64(body) : undefined;
+      offset = await client.patch(
+        url,
+        offset,
+        body,
+        chunk,
+        checksums === 'blocks' ? blockChecksumsOf(body) : undefined,
+      );
     } catch (error) {
       failures++;
       if (failures > MAX_FAILURES) throw error;

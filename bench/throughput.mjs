@@ -5,13 +5,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBaseline, startTender, tempDir } from './lib/servers.mjs';
 import { MiB, median, note, round } from './lib/stats.mjs';
-import { TusClient } from './lib/tus.mjs';
+import { blockChecksumsOf, TusClient } from './lib/tus.mjs';
 
 /**
  * One large upload over loopback in fixed PATCH chunks: stock @tus/server + file-store against
  * Tender (auth, Upload-Checksum on every PATCH, fsync before each acknowledgement, whole-file
  * SHA-256 check). Two more variants split the difference: the baseline with one fdatasync per
- * PATCH, and Tender without the per-PATCH checksum. Rounds alternate between all variants (in a
+ * PATCH, and Tender without the per-PATCH checksum; and Tender with Upload-Block-Checksums, as the
+ * app sends. Rounds alternate between all variants (in a
  * rotating order) after one untimed warm-up upload each, so drift on a noisy machine hits all alike.
  */
 export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupBytes }) {
@@ -20,7 +21,7 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
   const servers = [];
   try {
     note(`writing ${sizeBytes / MiB} MiB of random bytes to ${file}`);
-    const { sha256, checksums } = writeRandomFile(file, sizeBytes, chunkBytes);
+    const { sha256, checksums, blockChecksums } = writeRandomFile(file, sizeBytes, chunkBytes);
 
     const baseline = await startBaseline();
     const baselineFsync = await startBaseline({ fsync: true });
@@ -32,6 +33,7 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
       baselineFsync: { server: baselineFsync, client: new TusClient(baselineFsync.url) },
       tenderNoChunkChecksum: { server: tender, client: new TusClient(tender.url, { token }) },
       tender: { server: tender, client: new TusClient(tender.url, { token }), checksums },
+      tenderBlockChecksums: { server: tender, client: new TusClient(tender.url, { token }), blockChecksums },
     };
     const metadata = { filename: 'bench.mp4', filetype: 'video/mp4', sha256 };
     const speeds = Object.fromEntries(Object.keys(variants).map((name) => [name, []]));
@@ -41,7 +43,7 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
       // Each round starts with a different variant, so none always follows the same neighbour.
       const order = names.map((_, i) => names[(i + run) % names.length]);
       for (const name of order) {
-        const { server, client, checksums } = variants[name];
+        const { server, client, checksums, blockChecksums } = variants[name];
         // Earlier runs' unsynced pages (the baseline never fsyncs) must not be flushed inside this one.
         spawnSync('sync');
         // Round 0 warms up each server (JIT, first allocations) on a shorter upload, untimed.
@@ -49,6 +51,7 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
         const { url, seconds } = await upload(client, file, size, chunkBytes, {
           metadata: run === 0 ? { filename: 'warmup.mp4', filetype: 'video/mp4' } : metadata,
           checksums,
+          blockChecksums,
         });
         await verifyAndDelete(server, url, run === 0 ? undefined : sha256);
         if (run === 0) continue;
@@ -70,6 +73,7 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
       };
     }
     result.ratioMedian = result.tender.ratioMedianToBaseline;
+    result.ratioMedianBlockChecksums = result.tenderBlockChecksums.ratioMedianToBaseline;
     result.ratioBest = round(Math.max(...speeds.tender) / Math.max(...speeds.baseline), 3);
     result.sha256Verified = true;
     return result;
@@ -100,6 +104,7 @@ async function verifyAndDelete(server, url, sha256) {
 function writeRandomFile(file, size, chunkBytes) {
   const whole = createHash('sha256');
   const checksums = [];
+  const blockChecksums = [];
   const buffer = Buffer.allocUnsafe(chunkBytes);
   const fd = fs.openSync(file, 'w');
   try {
@@ -109,16 +114,17 @@ function writeRandomFile(file, size, chunkBytes) {
       fs.writeSync(fd, piece);
       whole.update(piece);
       checksums.push(createHash('sha256').update(piece).digest('base64'));
+      blockChecksums.push(blockChecksumsOf(piece));
     }
   } finally {
     fs.closeSync(fd);
   }
-  return { sha256: whole.digest('hex'), checksums };
+  return { sha256: whole.digest('hex'), checksums, blockChecksums };
 }
 
 // The timed part: creation, then one PATCH per chunk read from the file (one chunk in memory at a
 // time). Chunk checksums were computed up front, so both servers get identical client work.
-async function upload(client, file, size, chunkBytes, { metadata, checksums }) {
+async function upload(client, file, size, chunkBytes, { metadata, checksums, blockChecksums }) {
   const handle = await fs.promises.open(file, 'r');
   try {
     const started = performance.now();
@@ -129,7 +135,7 @@ async function upload(client, file, size, chunkBytes, { metadata, checksums }) {
       const body = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(body, 0, length, offset);
       if (bytesRead !== length) throw new Error(`short read at ${offset}`);
-      const next = await client.patch(url, offset, body, checksums?.[index]);
+      const next = await client.patch(url, offset, body, checksums?.[index], blockChecksums?.[index]);
       if (next !== offset + length)
         throw new Error(`server answered offset ${next}, expected ${offset + length}`);
       offset = next;

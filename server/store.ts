@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
+import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import { type Checksum, hasherFor } from './checksum.ts';
 import { hashFile, syncDir } from './fsync.ts';
 import { type TusError, tusError } from './httpError.ts';
@@ -17,6 +18,8 @@ import { answerFor, isTusError, StorageError, sync, writeAll } from './storageIo
 export type Writer = {
   deviceId: string;
   checksum?: Checksum;
+  /** Digests of the body's blocks (Upload-Block-Checksums). */
+  blocks?: BlockChecksums;
   /** The answer a failed write chose (507 for a full disk, 460 …), whatever @tus/server makes of it. */
   failure?: TusError;
 };
@@ -52,7 +55,8 @@ const BATCH_BYTES = 1024 * 1024;
  * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
  * before the offset is recorded in SQLite, the offset comes from that record (never the file size),
  * and recover() cuts every file back to its acknowledged offset after a crash. It also verifies
- * `Upload-Checksum` per request and the whole file's SHA-256 against the `sha256` metadata.
+ * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
+ * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */
 export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
@@ -206,14 +210,17 @@ export class DurableStore extends DataStore {
     if (partial.acked !== offset) throw ERRORS.INVALID_OFFSET;
     if (partial.completion) return partial.size;
 
-    const checksum = this.opts.writerOf(id)?.checksum;
+    const writer = this.opts.writerOf(id);
+    const checksum = writer?.checksum;
     const chunkHash = checksum && hasherFor(checksum);
     // The whole-file SHA-256 follows the bytes as they are written, so completing needs no re-read.
     let running = this.running.get(id);
     this.running.delete(id);
     if (running?.at !== offset) running = offset === 0 ? { hash: createHash('sha256'), at: 0 } : undefined;
-    // A chunk that fails its checksum is discarded; the running hash must forget it too.
+    // Bytes this request may not keep are cut off again; the running hash must forget them too.
     const beforeChunk = checksum && running ? running.hash.copy() : undefined;
+    // With block checksums the verifier feeds the running hash, so it can rewind it to a block end.
+    const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
 
     const file = this.filePath(id);
     const handle = await fs.promises.open(file, 'r+');
@@ -221,6 +228,7 @@ export class DurableStore extends DataStore {
     let acked = offset;
     let lastAck = Date.now();
     let aborted: unknown;
+    let refusal: TusError | undefined;
     const inflight = { received: offset };
     this.inflight.set(id, inflight);
     try {
@@ -239,37 +247,34 @@ export class DurableStore extends DataStore {
           inflight.received = pos;
           for (const chunk of batch) {
             chunkHash?.update(chunk);
-            running?.hash.update(chunk);
+            if (blocks) blocks.update(chunk);
+            else running?.hash.update(chunk);
           }
-          const due = pos - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
-          if (!checksum && due && pos < partial.size) {
+          // Only verified bytes are acknowledged: all of them without checksums, whole matching
+          // blocks with block checksums, none before the end with a checksum of the whole chunk.
+          const ackable = blocks ? offset + blocks.verified : pos;
+          const due = ackable - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
+          if (!checksum && due && ackable > acked && ackable < partial.size) {
             await sync(handle).catch((e: unknown) => this.failed(id, e));
-            this.opts.partials.ack(id, pos);
-            acked = pos;
+            this.opts.partials.ack(id, ackable);
+            acked = ackable;
             lastAck = Date.now();
           }
         }
       } catch (error) {
         if (error instanceof StorageError) throw error;
-        // The client went away mid-body. Keep what arrived, unless it came with a checksum that can
-        // no longer be verified.
+        // The client went away mid-body; what it leaves is decided below.
         aborted = error;
-        if (checksum) {
-          await handle.truncate(acked);
-          pos = acked;
-          running = undefined;
-        }
       }
 
-      if (!aborted && chunkHash && checksum && !chunkHash.digest().equals(checksum.digest)) {
-        await handle.truncate(acked);
-        if (beforeChunk) this.running.set(id, { hash: beforeChunk, at: acked });
-        this.opts.metrics.checksumFailures++;
-        this.opts.log('info', 'chunk checksum mismatch', { id, offset, algorithm: checksum.algorithm });
-        throw tusError(
-          460,
-          `Checksum mismatch (${checksum.algorithm}): the chunk was discarded; send it again`,
-        );
+      const kept = this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
+      refusal = kept.refusal;
+      if (kept.end < pos) {
+        await handle.truncate(kept.end);
+        pos = kept.end;
+        // The verifier kept the running hash's state at its last whole block; any other end is the start.
+        const hash = blocks && pos === offset + blocks.verified ? blocks.followerAtVerified() : beforeChunk;
+        running = running && hash && { hash, at: pos };
       }
       if (pos > acked) await sync(handle);
     } catch (error) {
@@ -287,14 +292,56 @@ export class DurableStore extends DataStore {
       await handle.close();
     }
 
-    if (pos === partial.size) {
+    if (pos === partial.size && !refusal) {
       await this.verifyAndComplete(partial, running ? running.hash.digest('hex') : await hashFile(file));
     } else {
       if (pos > acked) this.opts.partials.ack(id, pos);
       if (running) this.running.set(id, { hash: running.hash, at: pos });
     }
+    if (refusal) throw refusal;
     if (aborted) throw aborted;
     return pos;
+  }
+
+  /**
+   * Where a request's bytes end once its checksums have had their say, and the 460 to answer if one
+   * failed. Without checksums everything that arrived stays. `Upload-Checksum` alone is all or
+   * nothing. Block checksums keep every whole block that matched, up to the first that did not;
+   * sent with `Upload-Checksum` too, a complete body must match both, and one that fails the
+   * chunk's digest is discarded whole.
+   */
+  private keep(r: {
+    id: string;
+    offset: number;
+    acked: number;
+    pos: number;
+    aborted: unknown;
+    checksum: Checksum | undefined;
+    chunkHash: Hash | undefined;
+    blocks: BlockVerifier | undefined;
+  }): { end: number; refusal?: TusError } {
+    const { id, offset, acked, pos, aborted, checksum, chunkHash, blocks } = r;
+    if (blocks) {
+      const end = offset + blocks.verified;
+      const bad = blocks.failedBlock;
+      if (bad !== undefined) {
+        this.opts.metrics.checksumFailures++;
+        this.opts.log('info', 'block checksum mismatch', { id, offset, block: bad, kept: end });
+        const message = `Checksum mismatch in block ${bad}: the blocks before it were kept; send the rest again`;
+        return { end, refusal: mismatch(message, end) };
+      }
+      if (!blocks.complete || !checksum || !chunkHash) return { end };
+    } else if (!checksum || !chunkHash) {
+      return { end: pos };
+    } else if (aborted) {
+      // A cut chunk cannot be verified against a digest of the whole chunk.
+      return { end: acked };
+    }
+    if (chunkHash.digest().equals(checksum.digest)) return { end: pos };
+    this.opts.metrics.checksumFailures++;
+    this.opts.log('info', 'chunk checksum mismatch', { id, offset, algorithm: checksum.algorithm });
+    const message = `Checksum mismatch (${checksum.algorithm}): the chunk was discarded; send it again`;
+    return { end: acked, refusal: mismatch(message, acked) };
   }
 
   // Notes the answer on the request before the error leaves the body loop: leaving it destroys the
@@ -324,4 +371,9 @@ export class DurableStore extends DataStore {
     this.running.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
+}
+
+// A 460 for bytes of this request that failed their checksum, saying where the upload now stands.
+function mismatch(message: string, offset: number): TusError {
+  return tusError(460, message, { 'Upload-Offset': String(offset) });
 }

@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Auth } from './auth.ts';
+import { type BlockChecksums, parseBlockChecksums } from './blockChecksums.ts';
 import { CHECKSUM_ALGORITHMS, type Checksum, parseChecksum } from './checksum.ts';
 import type { DeviceRequests } from './deviceRequests.ts';
 import type { DiskRoom } from './diskRoom.ts';
@@ -106,6 +107,13 @@ export class TusGateway {
       if (parsed instanceof Error) return fail(res, 400, parsed.message);
       checksum = parsed;
     }
+    let blocks: BlockChecksums | undefined;
+    const blocksHeader = req.headers['upload-block-checksums'];
+    if (blocksHeader !== undefined && (method === 'PATCH' || method === 'POST')) {
+      const parsed = parseBlockChecksums(String(blocksHeader), req.headers['content-length']);
+      if (parsed instanceof Error) return fail(res, 400, parsed.message);
+      blocks = parsed;
+    }
 
     let create: { id: string; metadata: Record<string, string> } | undefined;
     if (method === 'POST') {
@@ -151,7 +159,7 @@ export class TusGateway {
         void uploads.sweeper.dropUnannounced(created);
       });
     }
-    await uploads.handle(req, res, { deviceId, checksum, create });
+    await uploads.handle(req, res, { deviceId, checksum, blocks, create });
   }
 
   // A new request for an upload means its client has given up on any older PATCH (a silent stall on

@@ -4,6 +4,7 @@ import type http from 'node:http';
 import path from 'node:path';
 import { type Lock, MemoryLocker, Server } from '@tus/server';
 import type Database from 'better-sqlite3';
+import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
 import { syncDir } from './fsync.ts';
 import { tusError } from './httpError.ts';
@@ -91,10 +92,13 @@ export class Uploads {
       maxSize: opts.maxUploadBytes,
       // The library's default answers every origin with '*'.
       allowedOrigins: (origin) => opts.corsOrigins.has(origin),
-      allowedHeaders: ['Upload-Checksum'],
+      allowedHeaders: ['Upload-Checksum', BLOCK_CHECKSUMS_HEADER],
       exposedHeaders: ['Upload-Expires', 'Retry-After', 'Tus-Checksum-Algorithm'],
       onResponseError: async (req, error) => {
         const failure = this.requestOf(req)?.failure;
+        // A 460 says where the upload stands (Upload-Offset); @tus/server has no way to add a header.
+        const res = nodeResponse(req);
+        for (const [name, value] of Object.entries(failure?.headers ?? {})) res?.setHeader(name, value);
         return failure && failure !== error ? failure : undefined;
       },
       // The record is the crew's receipt; deleting the bytes behind it would leave it lying.
@@ -325,7 +329,14 @@ export class Uploads {
   }
 }
 
+type Wrapped = { runtime?: { node?: { req?: http.IncomingMessage; res?: http.ServerResponse } } } | undefined;
+
 // @tus/server wraps the Node request (srvx); the original is kept at runtime.node.req.
 function nodeRequest(req: unknown): http.IncomingMessage | undefined {
-  return (req as { runtime?: { node?: { req?: http.IncomingMessage } } } | undefined)?.runtime?.node?.req;
+  return (req as Wrapped)?.runtime?.node?.req;
+}
+
+// The Node response beside it; headers set on it are merged into the one @tus/server writes.
+function nodeResponse(req: unknown): http.ServerResponse | undefined {
+  return (req as Wrapped)?.runtime?.node?.res;
 }

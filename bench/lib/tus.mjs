@@ -44,6 +44,23 @@ export function sha256Base64(bytes) {
   return createHash('sha256').update(bytes).digest('base64');
 }
 
+// Compiled from src/shared/blockChecksums.ts by `tsc -p bench` (see the "bench" script).
+const { blockSizeFor, formatBlockChecksums } = await import('../../build/bench/src/shared/blockChecksums.js');
+
+/** The Upload-Block-Checksums value the app sends for `bytes` (its block sizes, hashed here with node:crypto). */
+export function blockChecksumsOf(bytes) {
+  const blockSize = blockSizeFor(bytes.length);
+  const digests = [];
+  for (let at = 0; at < bytes.length; at += blockSize) {
+    digests.push(
+      createHash('sha256')
+        .update(bytes.subarray(at, at + blockSize))
+        .digest(),
+    );
+  }
+  return formatBlockChecksums(blockSize, digests);
+}
+
 /** The smallest tus 1.0 client that covers creation, PATCH with an optional checksum, and HEAD. */
 export class TusClient {
   /**
@@ -76,13 +93,17 @@ export class TusClient {
     return new URL(res.headers.location, this.base).href;
   }
 
-  /** PATCH `body` at `offset`; returns the new offset. `checksum` is a base64 SHA-256, if any. */
-  async patch(url, offset, body, checksum) {
+  /**
+   * PATCH `body` at `offset`; returns the new offset. `checksum` is a base64 SHA-256, if any;
+   * `blockChecksums` an Upload-Block-Checksums value, if any.
+   */
+  async patch(url, offset, body, checksum, blockChecksums) {
     const headers = this.headers({
       'Content-Type': 'application/offset+octet-stream',
       'Content-Length': String(body.length),
       'Upload-Offset': String(offset),
     });
+    if (blockChecksums) headers['Upload-Block-Checksums'] = blockChecksums;
     if (checksum) headers['Upload-Checksum'] = `sha256 ${checksum}`;
     const res = await request(url, { method: 'PATCH', headers, body, agent: this.agent });
     if (res.status !== 204) throw new Error(`PATCH at ${offset}: ${res.status} ${res.text.slice(0, 200)}`);

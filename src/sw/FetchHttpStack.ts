@@ -1,4 +1,5 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
+import { BLOCK_CHECKSUMS_HEADER, blockChecksums } from '../shared/blockChecksums.ts';
 import { type LinkTraffic, StallJudge, type StallLimits } from '../shared/stallJudge.ts';
 import { UploadError } from '../shared/UploadError.ts';
 
@@ -6,7 +7,10 @@ import { UploadError } from '../shared/UploadError.ts';
 export interface FetchHttpStackOptions {
   /** Limits for a request starting now, from the link's measured round trip. */
   limits: () => StallLimits;
-  /** Send `Upload-Checksum: sha256 …` with every PATCH body so the server can refuse a damaged chunk. */
+  /**
+   * Send `Upload-Block-Checksums` with every PATCH body: the server keeps the whole blocks that
+   * match of a cut or damaged chunk, and refuses the rest.
+   */
   checksum?: boolean;
   /**
    * Where to read how many bytes of an upload have reached the server while a PATCH is in flight
@@ -48,14 +52,6 @@ function headerBytes(headers: Record<string, string>): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(headers)) bytes += name.length + value.length + 4;
   return bytes;
-}
-
-/** Base64 of the SHA-256 of `data`, as the tus checksum extension wants it. */
-export async function sha256Base64(data: ArrayBuffer): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-  let binary = '';
-  for (const byte of digest) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }
 
 /**
@@ -197,10 +193,10 @@ class FetchHttpRequest implements HttpRequest {
     const body: Blob | null = blob ?? null;
     const isPatch = this.#method === 'PATCH';
     if (blob && this.#options.checksum && isPatch) {
-      // Hashed from a copy in memory, but sent as the Blob itself: a Blob is immutable, so the bytes
+      // Hashed a block at a time, but sent as the Blob itself: a Blob is immutable, so the bytes
       // are the same, and Chromium streams a Blob body from its file about 4× faster than an
       // ArrayBuffer body from a service worker (2 MiB PATCH on loopback: ~30 ms against ~120 ms).
-      this.#headers['Upload-Checksum'] = `sha256 ${await sha256Base64(await blob.arrayBuffer())}`;
+      this.#headers[BLOCK_CHECKSUMS_HEADER] = await blockChecksums(blob);
     }
     const link = this.#options.link;
     const limits = this.#options.limits();

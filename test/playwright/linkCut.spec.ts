@@ -1,3 +1,4 @@
+import { blockSizeFor } from '../../src/shared/blockChecksums.ts';
 import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
 import { startLinkProxy } from './linkProxy.ts';
@@ -83,6 +84,61 @@ test('a silent link is caught by the server-side progress within seconds, and th
     const [upload] = await server.uploads();
     expect(upload).toMatchObject({ size: file.length, sha256: sha256(file) });
     test.info().annotations.push({ type: 'stall', description: `stall detected after ${detectedMs} ms` });
+  } finally {
+    await link.close();
+  }
+});
+
+test('a link cut part-way through a chunk keeps the whole blocks that arrived, and resends only the rest', async ({
+  context,
+  page,
+  server,
+}) => {
+  const block = blockSizeFor(DEFAULT_CHUNK_SIZE);
+  // 500 kB/s: a 2 MiB chunk takes about 4 s, time enough to cut it well into its blocks.
+  const link = await startLinkProxy(server.url, 500_000);
+  try {
+    await openApp(page, server, link.url);
+    const file = makeFile(6 * 1024 * 1024, 23);
+    await page
+      .getByLabel('Add files')
+      .setInputFiles({ name: 'blocks.mov', mimeType: 'video/quicktime', buffer: file });
+    const item = row(page, 'blocks.mov');
+    const atCut = await waitFor(async () => {
+      const received = await server.metric('tender_bytes_received_total');
+      return received >= DEFAULT_CHUNK_SIZE + 640 * 1024 ? received : 0;
+    });
+    link.down();
+    await context.setOffline(true);
+    await expect(item.locator('.status')).toHaveText('Waiting');
+
+    // The server holds whole blocks, some of them from the chunk that was cut.
+    const devices = (await (
+      await fetch(`${server.url}/api/devices`, { headers: server.adminHeaders })
+    ).json()) as {
+      deviceId: string;
+    }[];
+    const unfinished = (await (
+      await fetch(`${server.url}/api/devices/${devices[0]?.deviceId}/unfinished`, {
+        headers: server.adminHeaders,
+      })
+    ).json()) as { offset: number }[];
+    const kept = unfinished[0]?.offset ?? 0;
+    expect(kept % block).toBe(0);
+    expect(kept % DEFAULT_CHUNK_SIZE).toBeGreaterThan(0);
+
+    link.up();
+    await context.setOffline(false);
+    await expect(item.locator('.status')).toHaveText('Uploaded', { timeout: 60_000 });
+    const [upload] = await server.uploads();
+    expect(upload).toMatchObject({ size: file.length, sha256: sha256(file) });
+    // Only the part of one block that was in flight at the cut crossed the link twice.
+    const received = await server.metric('tender_bytes_received_total');
+    expect(received - file.length).toBeLessThan(block);
+    test.info().annotations.push({
+      type: 'bytes',
+      description: `file ${file.length}, received at cut ${atCut}, kept ${kept}, in total ${received} (${((received / file.length - 1) * 100).toFixed(2)}% extra)`,
+    });
   } finally {
     await link.close();
   }

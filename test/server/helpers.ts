@@ -145,6 +145,7 @@ export function hangingPatch(
   offset: number,
   declared: number,
   sent: Buffer,
+  headers: Record<string, string> = {},
 ): { req: http.ClientRequest; closed: Promise<void>; written: Promise<void> } {
   const req = http.request(uploadUrl, {
     method: 'PATCH',
@@ -153,6 +154,7 @@ export function hangingPatch(
       'Content-Type': OCTETS,
       'Upload-Offset': String(offset),
       'Content-Length': String(declared),
+      ...headers,
     },
   });
   const closed = new Promise<void>((resolve) => {

@@ -43,6 +43,7 @@ describe('tus checksum extension', () => {
       'Upload-Checksum': `sha256 ${digest('sha256', chunk)}`,
     });
     expect(res.status).toBe(460);
+    expect(res.headers.get('upload-offset')).toBe('10000');
     expect((await s.head(device, url)).headers.get('upload-offset')).toBe('10000');
     expect(fs.statSync(path.join(s.dataDir, 'files', url.split('/').pop() ?? '')).size).toBe(10_000);
     expect(await s.metric('tender_checksum_failures_total')).toBe(before + 1);

@@ -213,6 +213,7 @@ describe('malformed requests', () => {
       'Upload-Length',
       'Upload-Metadata',
       'Upload-Checksum',
+      'Upload-Block-Checksums',
       'Tus-Resumable',
       'Content-Type',
       'Upload-Defer-Length',

@@ -194,6 +194,7 @@ describe('CORS', () => {
       expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example');
       expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
       expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Upload-Checksum/);
+      expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Upload-Block-Checksums/);
       const created = await fetch(`${c.url}/files/`, {
         method: 'POST',
         headers: { ...a.headers, Origin: 'https://app.example', 'Upload-Length': '1' },
