@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from '@playwright/test';
 import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -16,7 +17,6 @@ import {
   test,
   waitFor,
 } from './fixtures.ts';
-import { startObservedLinkProxy } from './observedLinkProxy.ts';
 import { reopenApp } from './reopenApp.ts';
 
 /**
@@ -49,7 +49,7 @@ test('Chromium killed mid-upload resumes from the server offset after a relaunch
   test.setTimeout(240_000);
   const profile = mkdtempSync(join(tmpdir(), 'tender-profile-'));
   // 2 MB/s uplink: a 24 MiB file takes about 13 s, so the kill lands mid-file.
-  const link = await startObservedLinkProxy(server.url, 2_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 2_000_000 });
   const launch = () =>
     chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   let context: BrowserContext | null = null;

@@ -1,6 +1,6 @@
 import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
-import { startLinkProxy } from './linkProxy.ts';
 
 test('a link cut mid-upload resumes from the server offset without resending what arrived', async ({
   context,
@@ -8,7 +8,7 @@ test('a link cut mid-upload resumes from the server offset without resending wha
   server,
 }) => {
   // 2 MB/s uplink: each 2 MiB chunk takes about a second, so the cut lands mid-file.
-  const link = await startLinkProxy(server.url, 2_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 2_000_000 });
   try {
     await openApp(page, server, link.url);
     const file = makeFile(10 * 1024 * 1024, 21);
@@ -62,7 +62,7 @@ test('a silent link is caught by the server-side progress within seconds, and th
   page,
   server,
 }) => {
-  const link = await startLinkProxy(server.url, 1_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 1_000_000 });
   try {
     await openApp(page, server, link.url);
     const file = makeFile(10 * 1024 * 1024, 61);
@@ -71,7 +71,8 @@ test('a silent link is caught by the server-side progress within seconds, and th
       .setInputFiles({ name: 'stall.mov', mimeType: 'video/quicktime', buffer: file });
     const item = row(page, 'stall.mov');
     await waitFor(async () => (await readQueue(page)).find((i) => i.bytesConfirmed >= DEFAULT_CHUNK_SIZE));
-    // The satellite goes silent: connections stay open, nothing moves, the browser still says online.
+    // The satellite goes silent: connections stay open, a byte a second moves, the browser still says
+    // online.
     link.setUplink(1);
     const silentAt = Date.now();
     await expect(item.locator('.status')).toHaveText('Waiting', { timeout: 60_000 });

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
-import { startLinkProxy } from './linkProxy.ts';
 
 test('files of priority 2, 9 and 5 upload in the order 9, 5, 2', async ({ context, page, server }) => {
   await openApp(page, server);
@@ -48,7 +48,7 @@ function runOnce(page: Page): Promise<string> {
 }
 
 test('pause stops an upload, resume finishes it from where the server left off', async ({ page, server }) => {
-  const link = await startLinkProxy(server.url, 1_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 1_000_000 });
   try {
     await openApp(page, server, link.url);
     const file = makeFile(8 * 1024 * 1024, 5);
@@ -87,7 +87,7 @@ test('pause stops an upload, resume finishes it from where the server left off',
 });
 
 test('cancel asks, and "Remove for good" ends the upload on the server', async ({ page, server }) => {
-  const link = await startLinkProxy(server.url, 500_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 500_000 });
   try {
     await openApp(page, server, link.url);
     await page.getByLabel('Add files').setInputFiles({

@@ -1,9 +1,9 @@
 import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
-import { startLinkProxy } from './linkProxy.ts';
 
 test('a critical document added during a large video goes ashore first', async ({ page, server }) => {
-  const link = await startLinkProxy(server.url, 1_500_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 1_500_000 });
   try {
     await openApp(page, server, link.url);
     await page.getByLabel('Priority for new files').selectOption('3');
@@ -45,7 +45,7 @@ async function resumeThroughFault(
   file: Buffer,
   fault: { method: string; status: number; count: number },
 ) {
-  const link = await startLinkProxy(server.url, 2_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 2_000_000 });
   try {
     await openApp(page, server, link.url);
     await page.getByLabel('Add files').setInputFiles({ name, mimeType: 'video/mp4', buffer: file });
