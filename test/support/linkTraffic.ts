@@ -65,6 +65,8 @@ const lane = (): Lane => ({ queue: [], queued: 0, line: [], lastAt: 0, total: 0 
 /** One direction's capacity: a token bucket shared by every connection; rate 0 means unlimited. */
 export class TokenBucket {
   tokens = 0;
+  /** Bytes were left waiting at the last send: the link has been sending since. */
+  backlog = false;
   private last = performance.now();
 
   constructor(public rate: number) {
@@ -76,9 +78,12 @@ export class TokenBucket {
     this.tokens = rate > 0 ? Math.min(this.tokens, this.cap()) : Number.POSITIVE_INFINITY;
   }
 
+  // An idle link banks only BURST_MS of credit; a busy one earns all the time since the last refill
+  // (up to a second), so a late timer on a loaded machine does not slow the link down.
   refill(now: number): void {
+    const earned = (Math.min(now - this.last, 1_000) / 1000) * this.rate;
     if (this.rate > 0)
-      this.tokens = Math.min(this.cap(), this.tokens + ((now - this.last) / 1000) * this.rate);
+      this.tokens = Math.min(this.backlog ? Math.max(this.cap(), earned) : this.cap(), this.tokens + earned);
     this.last = now;
   }
 
@@ -318,6 +323,7 @@ export class LinkTraffic {
       }
       active = active.filter(waiting);
     }
+    bucket.backlog = active.length > 0;
     if (dir === 'down') {
       for (const conn of this.conns) {
         if (conn.state !== 'open' || !conn.upstreamEnded || conn.down.queued) continue;

@@ -122,9 +122,9 @@ describe('delay', () => {
     c.socket.write('b');
     const second = await msUntil(() => c.text === 'ab');
     expect(first).toBeGreaterThanOrEqual(395);
-    expect(first).toBeLessThan(480);
+    expect(first).toBeLessThan(600);
     expect(second).toBeGreaterThanOrEqual(195);
-    expect(second).toBeLessThan(260);
+    expect(second).toBeLessThan(350);
   });
 });
 
@@ -178,7 +178,7 @@ describe('faults', () => {
     await msUntil(() => held.text === 'q');
     const passedAfter = performance.now() - heldAt;
     expect(passedAfter).toBeGreaterThanOrEqual(990);
-    expect(passedAfter).toBeLessThan(1_200);
+    expect(passedAfter).toBeLessThan(1_500);
     expect(link.timeline.map((t) => t.state)).toEqual(['up', 'hang', 'up']);
   });
 
