@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { startLinkProxy } from './lib/linkProxy.mjs';
 import { startTender } from './lib/servers.mjs';
 import { note, round, sleep } from './lib/stats.mjs';
 import { blockChecksumsOf, sha256Base64, TusClient } from './lib/tus.mjs';
+
+// Compiled from test/support/linkEmulator.ts by `tsc -p bench` (see the "bench" script).
+const { startLinkEmulator } = await import('../build/bench/test/support/linkEmulator.js');
 
 const MAX_FAILURES = 8;
 const RETRY_MS = 1_000;
@@ -32,7 +34,12 @@ export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec
     };
     const runs = Object.entries(modes).map(async ([mode, options]) => {
       const token = await tender.enroll(`bench ${mode}`);
-      const proxy = await startLinkProxy(tender.url, { uplinkBytesPerSec, delayMs, dropAtUpBytes });
+      // The uplink is cut once, exactly at byte `dropAtUpBytes`; the downlink is not limited.
+      const proxy = await startLinkEmulator(tender.url, {
+        uplinkBytesPerSec,
+        delayMs,
+        schedule: [{ atUplinkBytes: dropAtUpBytes, action: { kind: 'reset' } }],
+      });
       proxies.push(proxy);
       const client = new TusClient(proxy.url, { token });
       try {
@@ -44,7 +51,8 @@ export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec
         const id = new URL(outcome.url).pathname.split('/').pop();
         const record = (await tender.records()).find((r) => r.id === id);
         if (record?.sha256 !== sha256) throw new Error(`${mode}: Tender's record has the wrong sha256`);
-        const { upBytes, downBytes, drops, connections } = proxy.stats;
+        const { upBytes, downBytes, connections } = proxy.stats;
+        const [cut] = proxy.faults;
         const result = {
           seconds: round(seconds, 1),
           wireUpBytes: upBytes,
@@ -54,7 +62,9 @@ export async function measureSatellite({ sizeBytes, chunkBytes, uplinkBitsPerSec
           goodput: round(sizeBytes / (uplinkBytesPerSec * seconds), 3),
           requests: outcome.requests,
           failures: outcome.failures,
-          drops,
+          drops: proxy.faults.length,
+          // From the cut to the next byte sent (the client's pause, a new connection, its HEAD).
+          cutToNextByteMs: cut?.firstUplinkByteAt ? Math.round(cut.firstUplinkByteAt - cut.at) : null,
           connections,
         };
         note(

@@ -64,11 +64,19 @@ export function stallLimits(rttMs: number | null, rttVarMs = 0): StallLimits {
 /** Why a request was given up. */
 export type StallVerdict = 'silent' | 'blind' | 'no-answer';
 
+/**
+ * Bytes the server's count must gain to count as moving: a link that trickles a byte a second is
+ * as good as dead, and must not hold a request open forever (about 400 B/s over a 5 s window).
+ */
+export const MIN_MOVE_BYTES = 2048;
+
 /** Follows one PATCH through progress reads and says when it is dead. */
 export class StallJudge {
   readonly #limits: StallLimits;
   readonly #endOffset: number;
   #best: number;
+  /** The count when it last counted as moving. */
+  #mark: number;
   #movedAt: number;
   #lastOkReadAt: number | null = null;
   #completeAt: number | null = null;
@@ -77,6 +85,7 @@ export class StallJudge {
   constructor(limits: StallLimits, startOffset: number, bodyBytes: number, startedAt: number) {
     this.#limits = limits;
     this.#best = startOffset;
+    this.#mark = startOffset;
     this.#endOffset = startOffset + bodyBytes;
     this.#movedAt = startedAt;
   }
@@ -92,7 +101,10 @@ export class StallJudge {
     if (!(received > this.#best)) return 0;
     const gained = received - this.#best;
     this.#best = received;
-    this.#movedAt = at;
+    if (received - this.#mark >= MIN_MOVE_BYTES || received >= this.#endOffset) {
+      this.#mark = received;
+      this.#movedAt = at;
+    }
     if (received >= this.#endOffset && this.#completeAt === null) this.#completeAt = at;
     return gained;
   }

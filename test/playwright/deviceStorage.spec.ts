@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
@@ -15,7 +16,6 @@ import {
   test,
   waitFor,
 } from './fixtures.ts';
-import { startLinkProxy } from './linkProxy.ts';
 import { indexedDbBytes, sampleIndexedDb } from './profileStorage.ts';
 
 const SIZE = 200 * 1024 * 1024;
@@ -49,7 +49,7 @@ async function uploadOnce(
 ): Promise<{ peak: number; afterUpload: number; afterClear: number }> {
   const profile = mkdtempSync(join(tmpdir(), 'tender-profile-'));
   // Capped at 40 MB/s, so even a fast upload leaves time to act on it mid-way.
-  const link = await startLinkProxy(server.url, 40_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 40_000_000 });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,

@@ -139,7 +139,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Ten
 export { makeFile, sha256 } from '../support/content.ts';
 
 /**
- * Opens the app as an enrolled device (through `baseUrl`, e.g. a link proxy, when given) and waits
+ * Opens the app as an enrolled device (through `baseUrl`, e.g. a link emulator, when given) and waits
  * until its service worker controls the page.
  */
 export async function openApp(page: Page, server: TenderServer, baseUrl: string = server.url) {

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, sha256, type TenderServer, test } from './fixtures.ts';
-import { startObservedLinkProxy } from './observedLinkProxy.ts';
 import { launchRawChromium, RawPage } from './rawCdp.ts';
 
 /*
@@ -37,7 +37,7 @@ type Targets = { targetInfos: { type: string; attached: boolean }[] };
 async function longQueue(server: TenderServer, { closeApp }: { closeApp: boolean }): Promise<void> {
   const FILES = closeApp ? CLOSED_FILES : OPEN_FILES;
   const dir = mkdtempSync(join(tmpdir(), 'tender-lifetime-'));
-  const link = await startObservedLinkProxy(server.url, UPLINK_BYTES_PER_SEC);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: UPLINK_BYTES_PER_SEC });
   const chrome = await launchRawChromium(join(dir, 'profile'), ['--enable-logging=stderr']);
   const workerLog = () => chrome.stderr.filter((l) => l.includes('[tender]'));
   const runs = () =>

@@ -1,5 +1,5 @@
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, openApp, row, sha256, test, waitFor } from './fixtures.ts';
-import { startObservedLinkProxy } from './observedLinkProxy.ts';
 import { reopenApp } from './reopenApp.ts';
 
 test('two tabs adding files share one runner: each file arrives once, never two PATCHes at a time', async ({
@@ -9,7 +9,7 @@ test('two tabs adding files share one runner: each file arrives once, never two 
 }) => {
   test.setTimeout(180_000);
   // 4 MB/s: a 3 MB file takes most of a second, so files are added while others upload.
-  const link = await startObservedLinkProxy(server.url, 4_000_000);
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 4_000_000 });
   try {
     await openApp(page, server, link.url);
     const other = await context.newPage();

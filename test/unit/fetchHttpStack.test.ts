@@ -160,7 +160,7 @@ describe('FetchHttpStack', () => {
     let reads = 0;
     const fakeFetch: typeof fetch = (url, init) => {
       if (String(url).includes('/api/progress/')) {
-        received += 10; // a trickle, but moving
+        received += 3000; // slow, but moving
         reads++;
         return Promise.resolve(Response.json({ received }));
       }
@@ -169,7 +169,7 @@ describe('FetchHttpStack', () => {
         const timer = setInterval(() => {
           if (reads >= 30) {
             clearInterval(timer);
-            resolve(new Response(null, { status: 204, headers: { 'Upload-Offset': '300' } }));
+            resolve(new Response(null, { status: 204, headers: { 'Upload-Offset': '100000' } }));
           }
         }, 5);
         init?.signal?.addEventListener('abort', () => {
@@ -184,7 +184,7 @@ describe('FetchHttpStack', () => {
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
     }).createRequest('PATCH', 'http://x/files/abc');
     req.setHeader('Upload-Offset', '0');
-    const res = await req.send(new Blob([new Uint8Array(300)]));
+    const res = await req.send(new Blob([new Uint8Array(100_000)]));
     expect(res.getStatus()).toBe(204);
   });
 

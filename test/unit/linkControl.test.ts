@@ -126,6 +126,12 @@ describe('StallJudge', () => {
     expect(replay(reads, 10 * MiB)).toBeNull();
   });
 
+  it('calls a trickle of a byte a second silent: it is as good as dead', () => {
+    const reads: [number, number][] = [];
+    for (let t = 1500; t <= 30_000; t += 1500) reads.push([t, 1000 + t / 1000]);
+    expect(replay(reads)?.verdict).toBe('silent');
+  });
+
   it('waits for the blind limit when the reads themselves get no answer', () => {
     const reads: [number, number | null][] = [[1500, 100_000]];
     for (let t = 3000; t <= 30_000; t += 1500) reads.push([t, null]);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CHUNK_SIZE } from '../../src/shared/config.ts';
 import { CAP_CHUNK_SECONDS, chunkSizeForCap, paceDelayMs } from '../../src/shared/pacing.ts';
 import { HEADER_BYTES_ESTIMATE } from '../../src/shared/spendLedger.ts';
+
+/** A chunk size chosen without a cap. */
+const UNCAPPED = 2 * 1024 * 1024;
 
 describe('the wait after a request', () => {
   const rows: [string, number | null, number, number, number][] = [
@@ -19,10 +21,10 @@ describe('the wait after a request', () => {
 
 describe('the chunk under a cap', () => {
   it(`carries at most ${CAP_CHUNK_SECONDS} s of the cap, never more than the uncapped chunk`, () => {
-    expect(chunkSizeForCap(null, DEFAULT_CHUNK_SIZE)).toBe(DEFAULT_CHUNK_SIZE);
-    expect(chunkSizeForCap(1000, DEFAULT_CHUNK_SIZE)).toBe(375_000);
-    expect(chunkSizeForCap(64, DEFAULT_CHUNK_SIZE)).toBe(24_000);
-    expect(chunkSizeForCap(100_000, DEFAULT_CHUNK_SIZE)).toBe(DEFAULT_CHUNK_SIZE);
+    expect(chunkSizeForCap(null, UNCAPPED)).toBe(UNCAPPED);
+    expect(chunkSizeForCap(1000, UNCAPPED)).toBe(375_000);
+    expect(chunkSizeForCap(64, UNCAPPED)).toBe(24_000);
+    expect(chunkSizeForCap(100_000, UNCAPPED)).toBe(UNCAPPED);
   });
 });
 
@@ -47,13 +49,13 @@ describe('over 30 s the link stays within 10% of the cap', () => {
   const WINDOW_MS = 30_000;
   // [cap kbit/s, link kbit/s, round trip ms, chunk the uploader would use without a cap]
   const combos: [number, number, number, number][] = [
-    [64, 512, 700, DEFAULT_CHUNK_SIZE],
-    [64, 96, 700, DEFAULT_CHUNK_SIZE],
-    [256, 2048, 600, DEFAULT_CHUNK_SIZE],
+    [64, 512, 700, UNCAPPED],
+    [64, 96, 700, UNCAPPED],
+    [256, 2048, 600, UNCAPPED],
     [500, 5000, 0, 64 * 1024],
-    [1000, 4000, 700, DEFAULT_CHUNK_SIZE],
+    [1000, 4000, 700, UNCAPPED],
     [1000, 50_000, 20, 256 * 1024],
-    [4000, 8000, 700, DEFAULT_CHUNK_SIZE],
+    [4000, 8000, 700, UNCAPPED],
     [2000, 100_000, 5, 16 * 1024],
   ];
   it.each(combos)(
