@@ -42,8 +42,8 @@ export type Admission =
  *    both skipped for priority ≥ CRITICAL_PRIORITY when `allowCriticalOverBudget` is on;
  * 3. the link is marked metered and the file is larger than `meteredMaxBytes` → wait;
  * 4. the device asks to save data and the file is larger than `meteredMaxBytes` → wait.
- * A budget is "used up" once what was spent reaches it; asked again at each chunk boundary, a run
- * goes over by at most one chunk.
+ * A budget is "used up" once what was spent reaches it. Asked again at each chunk boundary, with
+ * chunks no larger than `budgetLeftBytes`, a run goes over by a chunk's headers at most.
  * @param spend bytes spent today and this month, from SpendLedger.totals(now)
  * @param now epoch ms; days and months are those of `settings.timeZone`
  */
@@ -89,4 +89,21 @@ export function admit(
         };
   }
   return { ok: true };
+}
+
+/**
+ * Bytes that may still go on the link before a budget is used up (the tighter of day and month),
+ * or null when no budget applies to `item`; chunks are cut to it so a budget is not overrun.
+ */
+export function budgetLeftBytes(
+  item: Pick<QueueItem, 'priority'>,
+  settings: LinkSettings,
+  spend: SpendTotals,
+): number | null {
+  if (settings.allowCriticalOverBudget && item.priority >= CRITICAL_PRIORITY) return null;
+  const left = [
+    settings.dailyBudgetBytes === null ? null : settings.dailyBudgetBytes - spend.todayBytes,
+    settings.monthlyBudgetBytes === null ? null : settings.monthlyBudgetBytes - spend.monthBytes,
+  ].filter((n): n is number => n !== null);
+  return left.length ? Math.max(0, Math.min(...left)) : null;
 }

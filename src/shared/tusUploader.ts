@@ -22,7 +22,7 @@ export interface TusUploaderOptions {
 
 /** Chooses each PATCH's size and learns from how it went (see ChunkSizer). */
 export interface ChunkPolicy {
-  next(): number;
+  next(item: QueueItem): number;
   succeeded(bytes: number): void;
   failed(bytes: number): void;
 }
@@ -130,7 +130,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
       }
       return new Promise<void>((resolve, reject) => {
         let settled = false;
-        let chunkSize = chunks.next();
+        let chunkSize = chunks.next(item);
         // Persistence of offsets runs in order; completion waits for it.
         let pending: Promise<void> = Promise.resolve();
         const settle = (err?: UploadError) => {
@@ -173,7 +173,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
             persist(() => ctx.onOffset(bytesAccepted));
             // tus-js-client reads options.chunkSize as it cuts each chunk: the next one follows the link.
             chunks.succeeded(chunk);
-            chunkSize = chunks.next();
+            chunkSize = chunks.next(item);
             upload.options.chunkSize = chunkSize;
             if (bytesAccepted < bytesTotal && ctx.shouldYield()) {
               void upload.abort();

@@ -5,7 +5,7 @@ import type { LinkTraffic, StallLimits } from '../shared/stallJudge.ts';
 import { stallLimits } from '../shared/stallJudge.ts';
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
-import { recordSpend } from './settings.ts';
+import { noteSpend, recordSpend } from './settings.ts';
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -48,6 +48,7 @@ export async function flushSpend(): Promise<void> {
 }
 
 function countSpend(bytes: number, kind: SpendKind): void {
+  noteSpend(bytes, kind);
   unrecorded[kind] = (unrecorded[kind] ?? 0) + bytes;
   flushTimer ??= setTimeout(() => void flushSpend(), FLUSH_MS);
 }

@@ -9,7 +9,14 @@ import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
 import { chunks, currentLimits, flushSpend, link, traffic, untilShoreAnswers } from './link.ts';
-import { admitLoaded, admitNow, cappedChunkSize, loadSettings, paceAfter } from './settings.ts';
+import {
+  admitLoaded,
+  admitNow,
+  budgetedChunkSize,
+  cappedChunkSize,
+  loadSettings,
+  paceAfter,
+} from './settings.ts';
 import { terminateUpload } from './terminations.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -52,10 +59,14 @@ const uploader = createTusUploader({
     },
   }),
   chunkSize: {
-    // Under a bandwidth cap, a chunk carries a few seconds of the cap so pacing stays even.
-    next: () =>
-      cappedChunkSize(
-        chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
+    // Under a bandwidth cap a chunk carries a few seconds of the cap, so pacing stays even; under
+    // a data budget it carries no more than the budget has left.
+    next: (item) =>
+      budgetedChunkSize(
+        item,
+        cappedChunkSize(
+          chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
+        ),
       ),
     succeeded: (bytes) => chunks.succeeded(bytes),
     failed: (bytes) => chunks.failed(bytes),

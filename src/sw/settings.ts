@@ -1,4 +1,4 @@
-import { type Admission, type AdmissionHints, admit } from '../shared/admission.ts';
+import { type Admission, type AdmissionHints, admit, budgetLeftBytes } from '../shared/admission.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { IdbSpendStore } from '../shared/db/IdbSpendStore.ts';
 import { defaultSettings, type LinkSettings } from '../shared/linkSettings.ts';
@@ -90,6 +90,20 @@ export async function admitNow(
  */
 export function admitLoaded(item: Pick<QueueItem, 'size' | 'priority'>, now: number = Date.now()): Admission {
   return admit(item, settings, ledger.totals(now), networkHints(), now);
+}
+
+/**
+ * Counts bytes in the ledger held in memory at once, so admission at the next chunk boundary sees
+ * them; `recordSpend` stores them (in batches) and replaces the day's count with the stored one.
+ */
+export function noteSpend(bytes: number, kind: SpendKind, atMs: number = Date.now()): void {
+  ledger.record(bytes, atMs, kind);
+}
+
+/** The largest chunk `item` may send without overrunning a budget; `chunkSize` when none applies. */
+export function budgetedChunkSize(item: Pick<QueueItem, 'priority'>, chunkSize: number): number {
+  const left = budgetLeftBytes(item, settings, ledger.totals(Date.now()));
+  return left === null ? chunkSize : Math.max(1, Math.min(chunkSize, Math.floor(left)));
 }
 
 /** Ms to wait after a request of `bytes` that took `elapsedMs`, under the cap in force (0 without one). */
