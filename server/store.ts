@@ -41,8 +41,12 @@ export type DurableStoreOptions = {
   onComplete(partial: Partial, sha256: string): Promise<void>;
 };
 
-/** Live progress of an upload: acknowledged bytes and bytes on disk including a PATCH in flight. */
-export type Progress = { offset: number; length: number; received: number };
+/**
+ * Live progress of an upload: acknowledged bytes, bytes on disk including a PATCH in flight, and,
+ * while one is in flight, how long ago its last byte arrived (the client's stall detector needs when
+ * bytes stopped, not when it happened to ask).
+ */
+export type Progress = { offset: number; length: number; received: number; idleMs?: number };
 
 // Acknowledge (fsync + record) a long PATCH in steps, so a crash loses at most this much: 2 s on a
 // satellite link, 64 MiB (well under a second) on the LAN.
@@ -62,7 +66,7 @@ export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, { hash: Hash; at: number }>();
-  private readonly inflight = new Map<string, { received: number }>();
+  private readonly inflight = new Map<string, { received: number; at: number }>();
 
   constructor(opts: DurableStoreOptions) {
     super();
@@ -156,8 +160,10 @@ export class DurableStore extends DataStore {
   progress(id: string): Progress | undefined {
     const partial = this.opts.partials.get(id);
     if (partial) {
-      const received = Math.max(partial.acked, this.inflight.get(id)?.received ?? 0);
-      return { offset: partial.acked, length: partial.size, received };
+      const inflight = this.inflight.get(id);
+      const received = Math.max(partial.acked, inflight?.received ?? 0);
+      if (!inflight) return { offset: partial.acked, length: partial.size, received };
+      return { offset: partial.acked, length: partial.size, received, idleMs: Date.now() - inflight.at };
     }
     const record = this.opts.records.get(id);
     return record && { offset: record.size, length: record.size, received: record.size };
@@ -229,7 +235,7 @@ export class DurableStore extends DataStore {
     let lastAck = Date.now();
     let aborted: unknown;
     let refusal: TusError | undefined;
-    const inflight = { received: offset };
+    const inflight = { received: offset, at: Date.now() };
     this.inflight.set(id, inflight);
     try {
       try {
@@ -245,6 +251,7 @@ export class DurableStore extends DataStore {
           await writeAll(handle, batch, pos).catch((e: unknown) => this.failed(id, e));
           pos += size;
           inflight.received = pos;
+          inflight.at = Date.now();
           for (const chunk of batch) {
             chunkHash?.update(chunk);
             if (blocks) blocks.update(chunk);

@@ -43,7 +43,8 @@ const clamp = (value: number, lo: number, hi: number) => Math.min(hi, Math.max(l
 
 /**
  * Limits from the smoothed round trip and its variation (RFC 6298's RTO = SRTT + 4·RTTVAR).
- * With 600 ms ± 100 ms (GEO): reads every 1.5 s, silent after 5 s, small requests after 4 s.
+ * With 600 ms ± 100 ms (GEO): reads every 1.5 s, silent after 5 s, small requests after 3 s (a
+ * new connection's handshake and the request take two round trips).
  * Before any round trip is known, 1 s is assumed: a little slow on a LAN, right for a satellite.
  */
 export function stallLimits(rttMs: number | null, rttVarMs = 0): StallLimits {
@@ -56,7 +57,7 @@ export function stallLimits(rttMs: number | null, rttVarMs = 0): StallLimits {
     readTimeoutMs: clamp(2 * rto, 1000, 10_000),
     silentMs,
     blindMs: 2 * silentMs,
-    answerMs: clamp(4 * rto, 4000, 30_000),
+    answerMs: clamp(3 * rto, 2500, 30_000),
     settleMs: silentMs + 10_000,
   };
 }
@@ -95,15 +96,19 @@ export class StallJudge {
     return this.#best;
   }
 
-  /** A read answered with the server's count; returns how many new bytes it shows. */
-  read(received: number, at: number): number {
+  /**
+   * A read answered with the server's count at `at`; `idleMs`, when the server says it, is how long
+   * before that its last byte arrived (a read that comes late after a gap must not look like fresh
+   * movement). Returns how many new bytes it shows.
+   */
+  read(received: number, at: number, idleMs?: number): number {
     this.#lastOkReadAt = at;
     if (!(received > this.#best)) return 0;
     const gained = received - this.#best;
     this.#best = received;
     if (received - this.#mark >= MIN_MOVE_BYTES || received >= this.#endOffset) {
       this.#mark = received;
-      this.#movedAt = at;
+      this.#movedAt = Math.max(this.#movedAt, at - Math.max(0, idleMs ?? 0));
     }
     if (received >= this.#endOffset && this.#completeAt === null) this.#completeAt = at;
     return gained;

@@ -33,6 +33,8 @@ const MIN_BYTES_PER_SEC = 16 * 1024;
 const REQUEST_OVERHEAD = 400;
 /** Status line and headers of an answer, roughly. */
 const RESPONSE_OVERHEAD = 250;
+/** Progress reads in flight at once. */
+const MAX_READS = 3;
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -131,38 +133,42 @@ class FetchHttpRequest implements HttpRequest {
     const judge = new StallJudge(limits, startOffset, bodyBytes, now());
     const auth = this.#headers.Authorization;
     let lastAt = now();
-    let busy = false;
-    const timer = setInterval(async () => {
-      if (!busy) {
-        busy = true;
-        const askedAt = now();
-        try {
-          const res = await doFetch(progressUrl, {
-            headers: auth ? { Authorization: auth } : {},
-            cache: 'no-store',
-            signal: AbortSignal.timeout(limits.readTimeoutMs),
-          });
-          const text = await res.text();
-          link?.spent?.(REQUEST_OVERHEAD + RESPONSE_OVERHEAD + text.length, 'progress');
-          link?.answered(now() - askedAt);
-          const body = res.ok ? (JSON.parse(text) as { received?: unknown }) : {};
-          if (typeof body.received === 'number') {
-            const at = now();
-            const gained = judge.read(body.received, at);
-            if (gained > 0) {
-              link?.transferred(gained, at - lastAt);
-              lastAt = at;
-              this.#progressed = judge.received - startOffset;
-              this.#onProgress?.(this.#progressed);
-            }
+    let reading = 0;
+    const read = async () => {
+      reading++;
+      const askedAt = now();
+      try {
+        const res = await doFetch(progressUrl, {
+          headers: auth ? { Authorization: auth } : {},
+          cache: 'no-store',
+          signal: AbortSignal.timeout(limits.readTimeoutMs),
+        });
+        const text = await res.text();
+        link?.spent?.(REQUEST_OVERHEAD + RESPONSE_OVERHEAD + text.length, 'progress');
+        link?.answered(now() - askedAt);
+        const body = res.ok ? (JSON.parse(text) as { received?: unknown; idleMs?: unknown }) : {};
+        if (typeof body.received === 'number') {
+          const at = now();
+          const idleMs = typeof body.idleMs === 'number' ? body.idleMs : undefined;
+          const gained = judge.read(body.received, at, idleMs);
+          if (gained > 0) {
+            link?.transferred(gained, at - lastAt);
+            lastAt = at;
+            this.#progressed = judge.received - startOffset;
+            this.#onProgress?.(this.#progressed);
           }
-        } catch {
-          // A read with no answer is no news; the judge decides from what it has.
-          link?.spent?.(REQUEST_OVERHEAD, 'progress');
-        } finally {
-          busy = false;
         }
+      } catch {
+        // A read with no answer is no news; the judge decides from what it has.
+        link?.spent?.(REQUEST_OVERHEAD, 'progress');
+      } finally {
+        reading--;
       }
+    };
+    const timer = setInterval(() => {
+      // A read may hang on a pooled connection the link killed; the next one does not wait for it,
+      // so it gets a live connection and the server's word within a round trip.
+      if (reading < MAX_READS) void read();
       const verdict = judge.verdict(now());
       if (verdict === 'silent') this.#stall(`The server received nothing for ${secs(limits.silentMs)} s`);
       else if (verdict === 'blind') this.#stall(`No sign of the server for ${secs(limits.blindMs)} s`);

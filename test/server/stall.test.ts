@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-type Progress = { offset: number; length: number; received: number };
+type Progress = { offset: number; length: number; received: number; idleMs?: number };
 
 async function progress(id: string): Promise<Progress> {
   return (await (await fetch(`${s.url}/api/progress/${id}`, { headers: device.headers })).json()) as Progress;
@@ -43,7 +43,13 @@ describe('a PATCH left hanging by a silent client', () => {
       (p) => p.received === 150_000,
     );
     // Received but not yet acknowledged: the offset a resume may use is still 0.
-    expect(seen).toEqual({ offset: 0, length: data.length, received: 150_000 });
+    expect(seen).toMatchObject({ offset: 0, length: data.length, received: 150_000 });
+    // And how long the server has waited for the next byte: it grows while the client is silent.
+    const later = await until(
+      () => progress(id),
+      (p) => (p.idleMs ?? 0) >= 300,
+    );
+    expect(later.idleMs).toBeGreaterThan(seen.idleMs ?? Number.NaN);
 
     const started = performance.now();
     const head = await s.head(device, url);

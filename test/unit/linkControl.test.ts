@@ -87,11 +87,11 @@ describe('stall limits', () => {
     const geo = stallLimits(600, 100);
     expect(geo.readEveryMs).toBe(1500);
     expect(geo.silentMs).toBe(5000);
-    expect(geo.answerMs).toBe(4000);
+    expect(geo.answerMs).toBe(3000);
   });
 
   it('keeps floors on a LAN and ceilings on a terrible link', () => {
-    expect(stallLimits(2, 1)).toMatchObject({ readEveryMs: 1000, silentMs: 3000, answerMs: 4000 });
+    expect(stallLimits(2, 1)).toMatchObject({ readEveryMs: 1000, silentMs: 3000, answerMs: 2500 });
     expect(stallLimits(8000, 4000)).toMatchObject({ readEveryMs: 3000, silentMs: 30_000, answerMs: 30_000 });
   });
 
@@ -137,6 +137,15 @@ describe('StallJudge', () => {
     for (let t = 3000; t <= 30_000; t += 1500) reads.push([t, null]);
     // Moved at 1.5 s; no read answered since, so only the 10 s blind limit applies.
     expect(replay(reads)).toEqual({ at: 12_000, verdict: 'blind' });
+  });
+
+  it('dates movement by when the server last got a byte, not by when a late read came back', () => {
+    const judge = new StallJudge(limits, 0, 10 * MiB, 0);
+    judge.read(100_000, 1500);
+    // Reads hung on dead connections; this one, 4 s later, shows bytes that arrived 3.5 s ago.
+    judge.read(150_000, 5500, 3500);
+    expect(judge.verdict(5500 + 1)).toBeNull();
+    expect(judge.verdict(2000 + limits.silentMs + 1)).toBe('silent');
   });
 
   it('waits longer for the answer once the server holds the whole body', () => {
