@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
+import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
@@ -332,6 +333,11 @@ function start(): void {
   if (started) return;
   started = true;
   void reloadQueue().then(hashMissing);
+  // What the worker last knew of the link, until it says more.
+  void new IdbSettingsStore()
+    .linkSnapshot()
+    .then((link) => link && !state.link && publish({ ...state, link }))
+    .catch(() => {});
   onWorkerMessage((message) => {
     if (message.type === 'item-changed') {
       const others = state.items.filter((i) => i.id !== message.item.id);

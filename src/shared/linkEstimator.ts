@@ -97,15 +97,26 @@ export class LinkEstimator {
     const now = clock.now();
     this.#stateSince = now;
     this.#accountedTo = now;
-    if (saved) {
-      // What was learned before the worker stopped is a good first guess; the state is not.
-      this.#goodput = saved.goodputBps;
+    if (saved) this.restore(saved);
+  }
+
+  /**
+   * Takes up what was learned before the worker last stopped, as a first guess: rates, round trip
+   * and history; not the state, which is news only when measured. What this estimator has already
+   * measured itself wins.
+   */
+  restore(saved: LinkSnapshot): void {
+    const now = this.#clock.now();
+    this.#goodput ??= saved.goodputBps;
+    if (this.#srtt === null && saved.rttMs !== null) {
       this.#srtt = saved.rttMs;
-      this.#rttvar = saved.rttMs ? saved.rttMs / 2 : 0;
-      this.#buckets = saved.history
-        .filter((p) => p.at > now - HISTORY_MINUTES * MINUTE)
-        .map((p) => ({ ...p, rttSum: (p.rttMs ?? 0) * (p.rttMs ? 1 : 0), rttCount: p.rttMs ? 1 : 0 }));
+      this.#rttvar = saved.rttMs / 2;
     }
+    const known = new Set(this.#buckets.map((b) => b.at));
+    const old = saved.history
+      .filter((p) => p.at > now - HISTORY_MINUTES * MINUTE && !known.has(p.at))
+      .map((p) => ({ ...p, rttSum: p.rttMs ?? 0, rttCount: p.rttMs === null ? 0 : 1 }));
+    this.#buckets = [...old, ...this.#buckets].sort((a, b) => a.at - b.at);
   }
 
   get state(): LinkState {

@@ -1,4 +1,5 @@
 import { ChunkSizer } from '../shared/chunkSizer.ts';
+import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { LinkEstimator, type LinkHints } from '../shared/linkEstimator.ts';
 import type { SpendKind } from '../shared/spendLedger.ts';
 import type { LinkTraffic, StallLimits } from '../shared/stallJudge.ts';
@@ -21,6 +22,19 @@ const connection = (navigator as WorkerNavigator & { connection?: NetworkInforma
 
 /** What the worker knows about the link, learned from its own traffic. */
 export const link = new LinkEstimator({ now: () => Date.now() });
+
+const snapshots = new IdbSettingsStore();
+void snapshots
+  .linkSnapshot()
+  .then((saved) => saved && link.restore(saved))
+  .catch(() => {});
+
+/** Keeps what the worker learned about the link for its next start, and for pages opened later. */
+export async function saveLink(): Promise<void> {
+  await snapshots.setLinkSnapshot(link.snapshot()).catch((err) => {
+    console.error('[tender] link state could not be saved', err);
+  });
+}
 
 /** Chunk sizes for the worker's uploads, following the link. */
 export const chunks = new ChunkSizer();

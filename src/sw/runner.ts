@@ -8,7 +8,7 @@ import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUpl
 import type { SignalLike } from '../shared/types.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
-import { chunks, currentLimits, flushSpend, link, traffic, untilShoreAnswers } from './link.ts';
+import { chunks, currentLimits, flushSpend, link, saveLink, traffic, untilShoreAnswers } from './link.ts';
 import {
   admitLoaded,
   admitNow,
@@ -198,7 +198,10 @@ export interface RunResult {
  * When the link seems up but the server cannot be reached, retries inside the run with growing
  * pauses instead of ending at once: ending would re-fire the sync event in a tight loop.
  * @param waitForLock wait for a running run to end instead of leaving at once (sync events do:
- *   the run they would skip may belong to a page that is about to close)
+ *   the run they would skip may belong to a page that is about to close). They wait as long as that
+ *   run may last: a sync that gave up waiting failed its event, and Chromium then fires it again only
+ *   5 minutes later, however often the tag is registered meanwhile; with a run started by a page's
+ *   message holding the lock, the queue sat idle for minutes with the link up and the page open.
  */
 export async function runQueue(trigger: string, { waitForLock = false } = {}): Promise<RunResult> {
   const started = Date.now();
@@ -212,7 +215,7 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
   // A device never enrolled still tries: the server's answer (401) is what the page reports.
   if ((await store.credential())?.rejectedAt) return { kind: 'signed-out', outcome: null, resynced: false };
   const options: LockOptions = waitForLock
-    ? { signal: AbortSignal.timeout(RUN_BUDGET_MS / 2) }
+    ? { signal: AbortSignal.timeout(RUN_HARD_LIMIT_MS) }
     : { ifAvailable: true };
   const result = await navigator.locks
     .request(RUNNER_LOCK, options, async (lock): Promise<RunResult> => {
@@ -268,6 +271,7 @@ async function drain(trigger: string, started: number): Promise<DrainOutcome> {
     throw err;
   } finally {
     await flushSpend();
+    await saveLink();
     announce({
       type: 'run-state',
       running: false,

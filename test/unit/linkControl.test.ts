@@ -278,4 +278,20 @@ describe('LinkEstimator', () => {
     expect(again.state).toBe('unknown');
     expect(again.history()).toHaveLength(1);
   });
+
+  it('keeps what it measured itself over a snapshot restored late', () => {
+    const clock = new Clock();
+    const saved = new LinkEstimator(clock);
+    saved.answered(600);
+    saved.transferred(GEO_RATE * 2, 2000);
+    const snapshot = structuredClone(saved.snapshot());
+    clock.time += 60_000;
+    const fresh = new LinkEstimator(clock);
+    fresh.answered(40);
+    fresh.transferred(2_500_000, 1000);
+    fresh.restore(snapshot);
+    expect(fresh.rttMs).toBe(40);
+    expect(fresh.goodputBps).toBe(2_500_000);
+    expect(fresh.history()).toHaveLength(2);
+  });
 });

@@ -1,8 +1,11 @@
+import type { LinkSnapshot } from '../linkEstimator.ts';
 import { defaultSettings, type LinkSettings, readSettings } from '../linkSettings.ts';
 import { lazyDb } from './QueueDb.ts';
 
 /** Key of the link settings in the `settings` store. */
 export const LINK_SETTINGS_KEY = 'link-settings';
+/** Key of what the worker last knew about the link (rates, round trip, six hours of history). */
+export const LINK_SNAPSHOT_KEY = 'link-snapshot';
 
 /** The crew's link settings in IndexedDB, shared by the page (which writes them) and the worker. */
 export class IdbSettingsStore {
@@ -19,6 +22,16 @@ export class IdbSettingsStore {
   async settings(): Promise<LinkSettings> {
     const stored = await (await this.#open()).get('settings', LINK_SETTINGS_KEY);
     return readSettings(stored, defaultSettings());
+  }
+
+  /** What the worker last knew about the link, if it ever saved it. */
+  async linkSnapshot(): Promise<LinkSnapshot | undefined> {
+    const stored = await (await this.#open()).get('settings', LINK_SNAPSHOT_KEY);
+    return stored && 'history' in stored ? stored : undefined;
+  }
+
+  async setLinkSnapshot(snapshot: LinkSnapshot): Promise<void> {
+    await (await this.#open()).put('settings', snapshot, LINK_SNAPSHOT_KEY);
   }
 
   /** Replaces the settings as a whole (the form saves every field); pass settings validateSettings returned. */

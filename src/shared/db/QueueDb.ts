@@ -1,4 +1,5 @@
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from 'idb';
+import type { LinkSnapshot } from '../linkEstimator.ts';
 import type { LinkSettings } from '../linkSettings.ts';
 import type { DaySpend } from '../spendLedger.ts';
 import type { DeviceCredential, QueueItem } from '../types.ts';
@@ -22,7 +23,7 @@ export interface TenderDbSchema extends DBSchema {
    */
   settings: {
     key: string;
-    value: DeviceCredential | LinkSettings | DaySpend;
+    value: DeviceCredential | LinkSettings | DaySpend | LinkSnapshot;
   };
 }
 
