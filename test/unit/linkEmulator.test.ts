@@ -113,6 +113,34 @@ describe('rates', () => {
   });
 });
 
+describe('buffering', () => {
+  it('reads no faster than the link sends, so a large upload waits in the sender', async () => {
+    const { target, link } = await setup({ uplinkBytesPerSec: 1_000_000 });
+    const c = open(link);
+    // Written as a sender does: a piece at a time, waiting whenever the socket says it is full.
+    let handed = 0;
+    const write = () => {
+      while (handed < 64 * 1024 * 1024) {
+        handed += 64 * 1024;
+        if (!c.socket.write(Buffer.alloc(64 * 1024))) return void c.socket.once('drain', write);
+      }
+    };
+    write();
+    await sleep(500);
+    // What left the sender: the link's queue, loopback buffers of a few MB, and half a second of link.
+    expect(handed).toBeLessThan(16 * 1024 * 1024);
+    expect(target.received()).toBeLessThan(1_000_000);
+  });
+
+  it('an unlimited link passes bulk data at loopback speed', async () => {
+    const { target, link } = await setup();
+    const c = open(link);
+    c.socket.write(Buffer.alloc(64 * 1024 * 1024));
+    await msUntil(() => target.received() === 64 * 1024 * 1024, 4_000);
+    expect(link.stats.upDeliveredBytes).toBe(64 * 1024 * 1024);
+  });
+});
+
 describe('delay', () => {
   it('adds the delay each way, and a round trip for the handshake of a new connection', async () => {
     const { link } = await setup({ delayMs: 100 }, { echo: true });
