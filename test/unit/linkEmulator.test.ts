@@ -156,6 +156,21 @@ describe('delay', () => {
   });
 });
 
+describe('jitter', () => {
+  it('keeps the bytes of a connection in order whatever delay each piece draws', async () => {
+    const { target, link } = await setup({ delayMs: 10, jitterMs: 60 });
+    const c = open(link);
+    let sent = '';
+    for (let i = 0; i < 40; i++) {
+      sent += `${i},`;
+      c.socket.write(`${i},`);
+      await sleep(5);
+    }
+    await msUntil(() => target.conns[0]?.text.length === sent.length, 2_000);
+    expect(target.conns[0]?.text).toBe(sent);
+  });
+});
+
 describe('faults', () => {
   it('a reset closes the browser and the server side at once', async () => {
     const { target, link } = await setup();
@@ -278,6 +293,25 @@ describe('profiles', () => {
     await msUntil(() => target.conns.length === 1);
     await msUntil(() => link.stats.resets === 1, 1_000);
     expect(link.faults.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs the scripts of starlink, wifiDeadZone and geoStalls, and stops a script when asked', async () => {
+    const { link } = await setup(linkProfiles.starlink({ everyMs: 200, lossMs: [50, 100] }));
+    const dead = await startLinkEmulator(link.url, linkProfiles.wifiDeadZone({ atMs: 100, forMs: 200 }));
+    cleanup.push(() => dead.close());
+    const stalls = await startLinkEmulator(link.url, linkProfiles.geoStalls({ everyMs: 100 }));
+    cleanup.push(() => stalls.close());
+    await sleep(700);
+    expect(link.timeline.filter((t) => t.state === 'loss').length).toBeGreaterThanOrEqual(2);
+    expect(dead.timeline.map((t) => t.state)).toEqual(['up', 'down', 'up']);
+    expect(stalls.faults.length).toBeGreaterThanOrEqual(5);
+    const stop = stalls.play([{ atMs: 0, everyMs: 50, action: { kind: 'reset' } }]);
+    await sleep(120);
+    stop();
+    const resets = stalls.faults.filter((f) => f.kind === 'reset').length;
+    expect(resets).toBeGreaterThanOrEqual(2);
+    await sleep(150);
+    expect(stalls.faults.filter((f) => f.kind === 'reset')).toHaveLength(resets);
   });
 
   it('satellite down behind Wi-Fi: open connections go silent, new ones hang, then pass', async () => {
