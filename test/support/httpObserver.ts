@@ -27,7 +27,7 @@ export interface HttpRequestLog {
   peakPerPath(method: string): number;
   /** Highest number of requests of `method` in flight at the same time, all paths together. */
   peakOverall(method: string): number;
-  /** Connections whose requests could not be followed (e.g. a chunked body); should stay 0. */
+  /** Connections whose requests could not be followed (a chunked body, not HTTP); should stay 0. */
   readonly unparsedConnections: number;
 }
 
@@ -43,6 +43,8 @@ export interface ConnectionObserver {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/** Longer than any request head a browser sends: past this, the connection is not HTTP as we know it. */
+const MAX_HEAD = 64 * 1024;
 
 /**
  * Follows the HTTP/1.1 requests on each connection. A request counts as in flight from the moment
@@ -94,7 +96,14 @@ export class HttpObserver implements HttpRequestLog {
         const headStart = seen - rest.length - head.length;
         head = Buffer.concat([head, rest]);
         const at = head.indexOf(HEAD_END);
-        if (at < 0) return;
+        if (at < 0) {
+          if (head.length > MAX_HEAD) {
+            lost = true;
+            this.unparsed++;
+            head = Buffer.alloc(0);
+          }
+          return;
+        }
         const lines = head.subarray(0, at).toString('latin1').split('\r\n');
         rest = head.subarray(at + HEAD_END.length);
         head = Buffer.alloc(0);

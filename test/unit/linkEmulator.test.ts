@@ -113,6 +113,34 @@ describe('rates', () => {
   });
 });
 
+describe('buffering', () => {
+  it('reads no faster than the link sends, so a large upload waits in the sender', async () => {
+    const { target, link } = await setup({ uplinkBytesPerSec: 1_000_000 });
+    const c = open(link);
+    // Written as a sender does: a piece at a time, waiting whenever the socket says it is full.
+    let handed = 0;
+    const write = () => {
+      while (handed < 64 * 1024 * 1024) {
+        handed += 64 * 1024;
+        if (!c.socket.write(Buffer.alloc(64 * 1024))) return void c.socket.once('drain', write);
+      }
+    };
+    write();
+    await sleep(500);
+    // What left the sender: the link's queue, loopback buffers of a few MB, and half a second of link.
+    expect(handed).toBeLessThan(16 * 1024 * 1024);
+    expect(target.received()).toBeLessThan(1_000_000);
+  });
+
+  it('an unlimited link passes bulk data at loopback speed', async () => {
+    const { target, link } = await setup();
+    const c = open(link);
+    c.socket.write(Buffer.alloc(64 * 1024 * 1024));
+    await msUntil(() => target.received() === 64 * 1024 * 1024, 4_000);
+    expect(link.stats.upDeliveredBytes).toBe(64 * 1024 * 1024);
+  });
+});
+
 describe('delay', () => {
   it('adds the delay each way, and a round trip for the handshake of a new connection', async () => {
     const { link } = await setup({ delayMs: 100 }, { echo: true });
@@ -125,6 +153,21 @@ describe('delay', () => {
     expect(first).toBeLessThan(600);
     expect(second).toBeGreaterThanOrEqual(195);
     expect(second).toBeLessThan(350);
+  });
+});
+
+describe('jitter', () => {
+  it('keeps the bytes of a connection in order whatever delay each piece draws', async () => {
+    const { target, link } = await setup({ delayMs: 10, jitterMs: 60 });
+    const c = open(link);
+    let sent = '';
+    for (let i = 0; i < 40; i++) {
+      sent += `${i},`;
+      c.socket.write(`${i},`);
+      await sleep(5);
+    }
+    await msUntil(() => target.conns[0]?.text.length === sent.length, 2_000);
+    expect(target.conns[0]?.text).toBe(sent);
   });
 });
 
@@ -250,6 +293,25 @@ describe('profiles', () => {
     await msUntil(() => target.conns.length === 1);
     await msUntil(() => link.stats.resets === 1, 1_000);
     expect(link.faults.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('runs the scripts of starlink, wifiDeadZone and geoStalls, and stops a script when asked', async () => {
+    const { link } = await setup(linkProfiles.starlink({ everyMs: 200, lossMs: [50, 100] }));
+    const dead = await startLinkEmulator(link.url, linkProfiles.wifiDeadZone({ atMs: 100, forMs: 200 }));
+    cleanup.push(() => dead.close());
+    const stalls = await startLinkEmulator(link.url, linkProfiles.geoStalls({ everyMs: 100 }));
+    cleanup.push(() => stalls.close());
+    await sleep(700);
+    expect(link.timeline.filter((t) => t.state === 'loss').length).toBeGreaterThanOrEqual(2);
+    expect(dead.timeline.map((t) => t.state)).toEqual(['up', 'down', 'up']);
+    expect(stalls.faults.length).toBeGreaterThanOrEqual(5);
+    const stop = stalls.play([{ atMs: 0, everyMs: 50, action: { kind: 'reset' } }]);
+    await sleep(120);
+    stop();
+    const resets = stalls.faults.filter((f) => f.kind === 'reset').length;
+    expect(resets).toBeGreaterThanOrEqual(2);
+    await sleep(150);
+    expect(stalls.faults.filter((f) => f.kind === 'reset')).toHaveLength(resets);
   });
 
   it('satellite down behind Wi-Fi: open connections go silent, new ones hang, then pass', async () => {
