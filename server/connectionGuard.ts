@@ -74,7 +74,7 @@ export class ConnectionGuard {
 
   /**
    * Closes the connection after a refusal that says `Connection: close` (a failed or throttled
-   * sign-in) if its request body was left unread. Other early answers, such as a device's 429 in
+   * sign-in, a PATCH at a stale offset) if its request body was left unread. Other early answers, such as a device's 429 in
    * the middle of its PATCH, keep the connection: Node reads and drops the rest of the body, and the
    * client gets the answer it can act on instead of a connection reset it would take for a dead link.
    */

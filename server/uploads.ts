@@ -99,6 +99,11 @@ export class Uploads {
         // A 460 says where the upload stands (Upload-Offset); @tus/server has no way to add a header.
         const res = nodeResponse(req);
         for (const [name, value] of Object.entries(failure?.headers ?? {})) res?.setHeader(name, value);
+        // A PATCH at a stale offset is usually a browser resending a chunk by itself after a reset
+        // (Chromium does on a reused connection): its body is useless, and read to the end it would
+        // cross the satellite for nothing. Closing stops it; the client asks HEAD either way.
+        if ('status_code' in error && error.status_code === 409 && req.method === 'PATCH')
+          res?.setHeader('Connection', 'close');
         return failure && failure !== error ? failure : undefined;
       },
       // The record is the crew's receipt; deleting the bytes behind it would leave it lying.

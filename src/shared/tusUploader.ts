@@ -136,7 +136,8 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
         const settle = (err?: UploadError) => {
           if (settled) return;
           settled = true;
-          if (err && (err.code === 'stalled' || err.code === 'offline')) chunks.failed(chunkSize);
+          // Any chunk that did not go through (a cut, a stall, a 409 after the browser resent it) shrinks the next.
+          if (err && err.code !== 'aborted' && err.code !== 'yielded') chunks.failed(chunkSize);
           ctx.signal.removeEventListener('abort', onAbort);
           pending.then(
             () => (err ? reject(err) : resolve()),

@@ -337,7 +337,12 @@ export class LinkTraffic {
     const { up, down } = conn;
     while (conn.state === 'open' && up.line[0] && up.line[0].at <= now) {
       const data = up.line.shift()?.data as Buffer;
-      if (!conn.upstream || conn.upstream.destroyed) continue;
+      if (!conn.upstream || conn.upstream.destroyed) {
+        // The server closed its side: like its kernel, answer more data with a reset, so the sender
+        // stops instead of feeding the link a body nobody reads.
+        this.drop(conn, true);
+        return;
+      }
       conn.upstream.write(data);
       up.total += data.length;
       this.stats.upDeliveredBytes += data.length;

@@ -184,6 +184,19 @@ describe('faults', () => {
     expect(link.faults).toMatchObject([{ kind: 'reset', connections: 1 }]);
   });
 
+  it('a server that closed its side resets a sender that goes on, so no body crosses the link unread', async () => {
+    const { target, link } = await setup({ uplinkBytesPerSec: 100_000 });
+    const c = open(link);
+    await msUntil(() => target.conns.length === 1);
+    target.conns[0]?.socket.destroy();
+    // The browser keeps writing a body the server will never read.
+    c.socket.write(Buffer.alloc(200_000));
+    await msUntil(() => c.socket.destroyed, 2_000);
+    expect(c.error).toBe('ECONNRESET');
+    // A second of link at most went to it, not the two seconds the whole body would take.
+    expect(link.stats.upBytes).toBeLessThan(100_000);
+  });
+
   it('a blackholed connection stays open and carries nothing either way; a new one works at once', async () => {
     const { target, link } = await setup({}, { echo: true });
     const a = open(link);
