@@ -5,6 +5,8 @@ export interface SeenRequest {
   method: string;
   /** Path and query, e.g. `/files/abc`. */
   path: string;
+  /** Bytes of the request line and headers, with the blank line that ends them. */
+  headBytes: number;
   /** Declared body length. */
   bodyBytes: number;
   /** When the request line reached the link (ms since epoch). */
@@ -17,6 +19,8 @@ export interface SeenRequest {
   endedAt: number | null;
   /** Status of the answer; null when the connection closed before any answer. */
   status: number | null;
+  /** Bytes of the answer (head and body) the server sent towards the browser so far. */
+  answerBytes: number;
 }
 
 /** What the link learnt about the HTTP/1.1 requests it carried. */
@@ -77,6 +81,8 @@ export class HttpObserver implements HttpRequestLog {
     let bodyLeft = 0;
     let lost = false;
     let open: SeenRequest | null = null;
+    // The request whose answer is coming back: later bytes on the connection belong to it.
+    let answering: SeenRequest | null = null;
     // Bytes of this connection seen so far, and the stream offsets at which a request's body starts
     // and ends, to stamp when the server got them.
     let seen = 0;
@@ -115,13 +121,16 @@ export class HttpObserver implements HttpRequestLog {
           connection,
           method,
           path,
+          headBytes: at + HEAD_END.length,
           bodyBytes: bodyLeft,
           startedAt: this.now(),
           bodyStartedAt: null,
           sentAt: null,
           endedAt: null,
           status: null,
+          answerBytes: 0,
         };
+        answering = null;
         this.begin(open);
         const bodyStart = headStart + at + HEAD_END.length;
         if (bodyLeft > 0) marks.push({ offset: bodyStart + 1, request: open, field: 'bodyStartedAt' });
@@ -137,10 +146,13 @@ export class HttpObserver implements HttpRequestLog {
         }
       },
       downlink: (data) => {
-        if (!open) return;
-        const status = /^HTTP\/1\.[01] (\d{3})/.exec(data.subarray(0, 16).toString('latin1'));
-        this.end(open, status ? Number(status[1]) : null);
-        open = null;
+        if (open) {
+          const status = /^HTTP\/1\.[01] (\d{3})/.exec(data.subarray(0, 16).toString('latin1'));
+          this.end(open, status ? Number(status[1]) : null);
+          answering = open;
+          open = null;
+        }
+        if (answering) answering.answerBytes += data.length;
       },
       closed: () => {
         if (open) this.end(open, null);
