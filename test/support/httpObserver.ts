@@ -9,6 +9,8 @@ export interface SeenRequest {
   headBytes: number;
   /** Declared body length. */
   bodyBytes: number;
+  /** Bytes of this request (head and body) that used uplink capacity so far; cut ones included. */
+  upBytes: number;
   /** When the request line reached the link (ms since epoch). */
   startedAt: number;
   /** When the first byte of the body reached the server; null before that or with no body. */
@@ -39,6 +41,8 @@ export interface HttpRequestLog {
 export interface ConnectionObserver {
   /** Bytes from the browser, as they reach the link. */
   uplink(data: Buffer): void;
+  /** `total` bytes of this connection have now used uplink capacity in all. */
+  passed(total: number): void;
   /** The server has now been handed `total` bytes of this connection in all. */
   delivered(total: number): void;
   /** Bytes from the server, as they reach the link. */
@@ -87,6 +91,8 @@ export class HttpObserver implements HttpRequestLog {
     // and ends, to stamp when the server got them.
     let seen = 0;
     const marks: { offset: number; request: SeenRequest; field: 'bodyStartedAt' | 'sentAt' }[] = [];
+    // Where each request not yet wholly across the link starts and ends in the stream.
+    const spans: { request: SeenRequest; start: number; end: number }[] = [];
     const uplink = (data: Buffer) => {
       let rest = data;
       seen += data.length;
@@ -123,6 +129,7 @@ export class HttpObserver implements HttpRequestLog {
           path,
           headBytes: at + HEAD_END.length,
           bodyBytes: bodyLeft,
+          upBytes: 0,
           startedAt: this.now(),
           bodyStartedAt: null,
           sentAt: null,
@@ -133,12 +140,20 @@ export class HttpObserver implements HttpRequestLog {
         answering = null;
         this.begin(open);
         const bodyStart = headStart + at + HEAD_END.length;
+        spans.push({ request: open, start: headStart, end: bodyStart + bodyLeft });
         if (bodyLeft > 0) marks.push({ offset: bodyStart + 1, request: open, field: 'bodyStartedAt' });
         marks.push({ offset: bodyStart + bodyLeft, request: open, field: 'sentAt' });
       }
     };
     return {
       uplink,
+      passed: (total) => {
+        for (const span of spans) {
+          if (span.start >= total) break;
+          span.request.upBytes = Math.min(total, span.end) - span.start;
+        }
+        while (spans.length && (spans[0]?.end ?? Number.POSITIVE_INFINITY) <= total) spans.shift();
+      },
       delivered: (total) => {
         while (marks.length && (marks[0]?.offset ?? Number.POSITIVE_INFINITY) <= total) {
           const mark = marks.shift();
@@ -158,6 +173,7 @@ export class HttpObserver implements HttpRequestLog {
         if (open) this.end(open, null);
         open = null;
         marks.length = 0;
+        spans.length = 0;
       },
     };
   }

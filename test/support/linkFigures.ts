@@ -47,6 +47,10 @@ export interface LinkFigures {
   restores: Restore[];
   medianRestoreToRequestMs: number | null;
   medianRestoreToByteMs: number | null;
+  /** Uplink bytes of tus requests the server refused (e.g. 409 for a stale offset): all wasted. */
+  refusedUploadUpBytes: number;
+  /** Uplink bytes of tus requests cut before any answer (the server may have kept part of them). */
+  cutUploadUpBytes: number;
   /** Bytes both ways of requests to /probe and /api/progress/…, heads included. */
   probeAndProgressBytes: number;
   probeAndProgressRequests: number;
@@ -207,6 +211,8 @@ export function linkFigures(run: LinkRun): LinkFigures {
     (sum, r) => sum + r.headBytes + r.bodyBytes + r.answerBytes,
     0,
   );
+  const tus = requests.filter(isTusRequest);
+  const upOf = (list: SeenRequest[]) => list.reduce((sum, r) => sum + r.upBytes, 0);
   const requestCounts: Record<string, number> = {};
   for (const r of requests) {
     const key = `${r.method} ${pathKind(r.path)}`;
@@ -225,6 +231,8 @@ export function linkFigures(run: LinkRun): LinkFigures {
       restores.map((r) => r.toRequestMs).filter((v): v is number => v !== null),
     ),
     medianRestoreToByteMs: medianOf(restores.map((r) => r.toByteMs).filter((v): v is number => v !== null)),
+    refusedUploadUpBytes: upOf(tus.filter((r) => r.status !== null && r.status >= 400)),
+    cutUploadUpBytes: upOf(tus.filter((r) => r.status === null && r.endedAt !== null)),
     probeAndProgressBytes,
     probeAndProgressRequests: control.length,
     probeAndProgressToPayload: probeAndProgressBytes / fileBytes,

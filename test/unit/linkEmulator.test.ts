@@ -317,6 +317,8 @@ describe('HTTP requests', () => {
     // 100 kB at 200 kB/s: the body takes about half a second to cross.
     expect(patch.sentAt - patch.bodyStartedAt).toBeGreaterThan(400);
     expect(patch.endedAt).toBeGreaterThanOrEqual(patch.sentAt);
+    expect(patch.upBytes).toBe(patch.headBytes + 100_000);
+    expect(head?.upBytes).toBe(head?.headBytes);
     expect(link.peakOverall('PATCH')).toBe(1);
     expect(link.unparsedConnections).toBe(0);
     await send('POST', '/files', Buffer.from('x'), true);
@@ -349,9 +351,22 @@ describe('HTTP requests', () => {
     await msUntil(() => c.received === answers[0]?.length);
     c.socket.write(progress);
     await msUntil(() => c.received === (answers[0]?.length ?? 0) + (answers[1]?.length ?? 0));
-    expect(link.requests.map((r) => [r.path, r.headBytes, r.answerBytes, r.status])).toEqual([
-      ['/probe', probe.length, answers[0]?.length, 200],
-      ['/api/progress/abc', progress.length, answers[1]?.length, 204],
+    expect(link.requests.map((r) => [r.path, r.headBytes, r.upBytes, r.answerBytes, r.status])).toEqual([
+      ['/probe', probe.length, probe.length, answers[0]?.length, 200],
+      ['/api/progress/abc', progress.length, progress.length, answers[1]?.length, 204],
     ]);
+  });
+
+  it('counts the bytes of a cut request that used the link, not those that never left', async () => {
+    const { link } = await setup({
+      uplinkBytesPerSec: 1_000_000,
+      schedule: [{ atUplinkBytes: 100_000, action: { kind: 'reset' } }],
+    });
+    const c = open(link);
+    c.socket.write('PATCH /files/a HTTP/1.1\r\nContent-Length: 300000\r\n\r\n');
+    c.socket.write(Buffer.alloc(300_000));
+    await c.closed;
+    const [patch] = link.requests;
+    expect(patch).toMatchObject({ method: 'PATCH', bodyBytes: 300_000, upBytes: 100_000, status: null });
   });
 });

@@ -17,6 +17,7 @@ function req(
     path,
     headBytes: 200,
     bodyBytes: body.bytes ?? 0,
+    upBytes: 200 + (body.bytes ?? 0),
     startedAt: start,
     bodyStartedAt: body.from ?? null,
     sentAt: body.to ?? null,
@@ -162,6 +163,7 @@ describe('figures of a run', () => {
     expect(figures.longestIdleMs).toBe(400);
     expect(figures.longestUploadIdleMs).toBe(400);
     expect(figures.restores).toEqual([{ at: 2500, kind: 'outage', toRequestMs: 200, toByteMs: 300 }]);
+    expect(figures.refusedUploadUpBytes).toBe(0);
     expect(figures.probeAndProgressRequests).toBe(2);
     expect(figures.probeAndProgressBytes).toBe(600);
     expect(figures.requestCounts).toEqual({
