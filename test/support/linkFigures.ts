@@ -51,7 +51,7 @@ export interface LinkFigures {
   refusedUploadUpBytes: number;
   /** Uplink bytes of tus requests cut before any answer (the server may have kept part of them). */
   cutUploadUpBytes: number;
-  /** Bytes both ways of requests to /probe and /api/progress/…, heads included. */
+  /** Bytes both ways of requests to /probe and /api/progress/…, heads included, that crossed the link. */
   probeAndProgressBytes: number;
   probeAndProgressRequests: number;
   /** `probeAndProgressBytes` ÷ file bytes. */
@@ -156,7 +156,8 @@ export function restoresOf(
     if (goesDown || stateAt(fault.at) !== 'up') continue;
     events.push({ at: fault.at, kind: fault.kind });
   }
-  const work = requests.filter(isUploadWork);
+  // A request whose bytes never crossed (sent on a held connection, then abandoned) did no work.
+  const work = requests.filter((r) => isUploadWork(r) && r.upBytes > 0);
   return events
     .filter((e) => e.at >= from && e.at <= to)
     .sort((a, b) => a.at - b.at)
@@ -207,10 +208,7 @@ export function linkFigures(run: LinkRun): LinkFigures {
   const firstWork = requests.find(isUploadWork)?.startedAt ?? endAt;
   const restores = restoresOf(run.timeline, run.faults, requests, firstWork, endAt);
   const control = requests.filter((r) => isProbe(r) || isProgressRead(r));
-  const probeAndProgressBytes = control.reduce(
-    (sum, r) => sum + r.headBytes + r.bodyBytes + r.answerBytes,
-    0,
-  );
+  const probeAndProgressBytes = control.reduce((sum, r) => sum + r.upBytes + r.answerBytes, 0);
   const tus = requests.filter(isTusRequest);
   const upOf = (list: SeenRequest[]) => list.reduce((sum, r) => sum + r.upBytes, 0);
   const requestCounts: Record<string, number> = {};

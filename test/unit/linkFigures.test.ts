@@ -116,6 +116,8 @@ describe('returns of the link', () => {
       req('GET', '/probe', 2100, 2200),
       req('HEAD', '/files/a', 2500, 3000),
       req('GET', '/api/progress/a', 3200, 3900),
+      // Sent on a connection that never opened, then abandoned: no work on the link.
+      { ...req('HEAD', '/files/a', 3100, 3100), upBytes: 0, status: null },
       req('PATCH', '/files/a', 4000, null, { bytes: 10, from: 4300 }),
       req('PATCH', '/files/a', 6100, null, { bytes: 10, from: 6400 }),
       req('PATCH', '/files/a', 9000, 9900, { bytes: 10, from: 9300, to: 9800 }),
