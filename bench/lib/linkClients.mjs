@@ -288,17 +288,7 @@ function roundFigures(f) {
  * onSuccess; the Workbox Queue tells no one, so the record alone). Gives up at `timeLimitMs`, or
  * when the client gives up by itself.
  *
- * @param {object} o
- * @param {'tender' | 'workbox' | 'tus'} o.client
- * @param {import('../../test/support/linkProfiles.ts').LinkProfile & { offlineWhileDown?: boolean }} o.profile
- * @param {{ path: string, name: string, size: number, sha256: string }} o.file
- * @param {(env: Record<string, string>) => Promise<{ url: string, dataDir: string, enroll(name: string): Promise<string>, records(): Promise<{ name: string, size: number, sha256: string, receivedAt: string }[]>, stop(): Promise<void> }>} o.startServer
- * @param {{ startLinkEmulator: Function, linkFigures: Function }} o.tools the emulator and the figures, built or not
- * @param {string} [o.pagesDir] the baselines' pages (clientPages.mjs); needed for the baselines
- * @param {Record<string, string>} [o.serverEnv]
- * @param {number} o.timeLimitMs
- * @param {boolean} [o.measureHeap] sample the app worker's JS heap (Tender only)
- * @param {(message: string) => void} [o.note]
+ * The options and the result are typed in linkClients.d.mts.
  */
 export async function runLinkClient(o) {
   const { client, profile, file, tools, timeLimitMs, note = () => {} } = o;
@@ -348,6 +338,7 @@ export async function runLinkClient(o) {
     const addedAt = Date.now();
     const stopSchedule = link.play(profile.schedule);
     const offline = profile.offlineWhileDown ? followOffline(context, link) : null;
+    if (offline) cleanups.push(() => offline.stop());
     await page.getByLabel(driver.input).setInputFiles(file.path);
     note(`${profile.name} ${client}: file added`);
 
