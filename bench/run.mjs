@@ -1,16 +1,18 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [--quick] [--one-device]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [--quick] [--one-device]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { printLink } from './lib/linkTables.mjs';
 import { killAll } from './lib/servers.mjs';
 import { MiB } from './lib/stats.mjs';
 
-const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device'];
-// A stuck run must not hang a machine: everything is stopped after this long.
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link'];
+// A stuck run must not hang a machine: everything is stopped after this long (the link part adds
+// the time its clients may take).
 const WATCHDOG_MS = 15 * 60 * 1000;
 
 const args = process.argv.slice(2);
@@ -37,6 +39,19 @@ const settings = quick
         timeLimitMs: 60_000,
       },
       device: { sizes: [64 * MiB] },
+      // Short schedules: a fault every few seconds, outages of 15 s.
+      link: {
+        minLimitMs: 30_000,
+        runs: [
+          { profile: 'geo', sizeBytes: 2 * MiB },
+          { profile: 'geoResets', sizeBytes: 2 * MiB, options: { everyMs: 6_000 } },
+          { profile: 'geoStalls', sizeBytes: 2 * MiB, options: { everyMs: 8_000 } },
+          { profile: 'starlink', sizeBytes: 16 * MiB, options: { everyMs: 4_000 } },
+          { profile: 'wifiDeadZone', sizeBytes: 2 * MiB, options: { atMs: 3_000, forMs: 15_000 } },
+          { profile: 'satDownBehindWifi', sizeBytes: 2 * MiB, options: { atMs: 3_000, forMs: 15_000 } },
+          { profile: 'lan', sizeBytes: 64 * MiB, heap: true },
+        ],
+      },
     }
   : {
       throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
@@ -50,12 +65,26 @@ const settings = quick
         timeLimitMs: 240_000,
       },
       device: { sizes: [200 * MiB, 2048 * MiB] },
+      link: {
+        minLimitMs: 120_000,
+        runs: [
+          { profile: 'geo', sizeBytes: 30 * MiB },
+          { profile: 'geoResets', sizeBytes: 30 * MiB },
+          { profile: 'geoStalls', sizeBytes: 30 * MiB },
+          { profile: 'starlink', sizeBytes: 100 * MiB },
+          { profile: 'wifiDeadZone', sizeBytes: 30 * MiB },
+          { profile: 'satDownBehindWifi', sizeBytes: 30 * MiB },
+          { profile: 'lan', sizeBytes: 2048 * MiB, heap: true },
+        ],
+      },
     };
 
+const watchdogMs =
+  WATCHDOG_MS + (parts.includes('link') ? (await import('./link.mjs')).plannedMs(settings.link) : 0);
 const watchdog = setTimeout(() => {
-  console.error(`Benchmark still running after ${WATCHDOG_MS / 60000} min; stopping.`);
+  console.error(`Benchmark still running after ${Math.round(watchdogMs / 60000)} min; stopping.`);
   process.exit(1);
-}, WATCHDOG_MS);
+}, watchdogMs);
 watchdog.unref();
 process.on('exit', killAll);
 for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
@@ -83,6 +112,7 @@ for (const part of parts) {
     hashing: module.measureHashing,
     satellite: module.measureSatellite,
     device: module.measureDevice,
+    link: module.measureLink,
   }[part];
   const loadBefore = load();
   results[part] = await measure(settings[part]);
@@ -216,6 +246,8 @@ function print(part, r) {
     console.log(
       '  baseline: a Node tus client sending the same file in the same chunks with the same checksums',
     );
+  } else if (part === 'link') {
+    printLink(r, table);
   }
 }
 

@@ -5,8 +5,12 @@ export interface SeenRequest {
   method: string;
   /** Path and query, e.g. `/files/abc`. */
   path: string;
+  /** Bytes of the request line and headers, with the blank line that ends them. */
+  headBytes: number;
   /** Declared body length. */
   bodyBytes: number;
+  /** Bytes of this request (head and body) that used uplink capacity so far; cut ones included. */
+  upBytes: number;
   /** When the request line reached the link (ms since epoch). */
   startedAt: number;
   /** When the first byte of the body reached the server; null before that or with no body. */
@@ -17,6 +21,8 @@ export interface SeenRequest {
   endedAt: number | null;
   /** Status of the answer; null when the connection closed before any answer. */
   status: number | null;
+  /** Bytes of the answer (head and body) the server sent towards the browser so far. */
+  answerBytes: number;
 }
 
 /** What the link learnt about the HTTP/1.1 requests it carried. */
@@ -35,6 +41,8 @@ export interface HttpRequestLog {
 export interface ConnectionObserver {
   /** Bytes from the browser, as they reach the link. */
   uplink(data: Buffer): void;
+  /** `total` bytes of this connection have now used uplink capacity in all. */
+  passed(total: number): void;
   /** The server has now been handed `total` bytes of this connection in all. */
   delivered(total: number): void;
   /** Bytes from the server, as they reach the link. */
@@ -79,10 +87,14 @@ export class HttpObserver implements HttpRequestLog {
     let bodyLeft = 0;
     let lost = false;
     let open: SeenRequest | null = null;
+    // The request whose answer is coming back: later bytes on the connection belong to it.
+    let answering: SeenRequest | null = null;
     // Bytes of this connection seen so far, and the stream offsets at which a request's body starts
     // and ends, to stamp when the server got them.
     let seen = 0;
     const marks: { offset: number; request: SeenRequest; field: 'bodyStartedAt' | 'sentAt' }[] = [];
+    // Where each request not yet wholly across the link starts and ends in the stream.
+    const spans: { request: SeenRequest; start: number; end: number }[] = [];
     const uplink = (data: Buffer) => {
       let rest = data;
       seen += data.length;
@@ -124,21 +136,33 @@ export class HttpObserver implements HttpRequestLog {
           connection,
           method,
           path,
+          headBytes: at + HEAD_END.length,
           bodyBytes: bodyLeft,
+          upBytes: 0,
           startedAt: this.now(),
           bodyStartedAt: null,
           sentAt: null,
           endedAt: null,
           status: null,
+          answerBytes: 0,
         };
+        answering = null;
         this.begin(open);
         const bodyStart = headStart + at + HEAD_END.length;
+        spans.push({ request: open, start: headStart, end: bodyStart + bodyLeft });
         if (bodyLeft > 0) marks.push({ offset: bodyStart + 1, request: open, field: 'bodyStartedAt' });
         marks.push({ offset: bodyStart + bodyLeft, request: open, field: 'sentAt' });
       }
     };
     return {
       uplink,
+      passed: (total) => {
+        for (const span of spans) {
+          if (span.start >= total) break;
+          span.request.upBytes = Math.min(total, span.end) - span.start;
+        }
+        while (spans.length && (spans[0]?.end ?? Number.POSITIVE_INFINITY) <= total) spans.shift();
+      },
       delivered: (total) => {
         while (marks.length && (marks[0]?.offset ?? Number.POSITIVE_INFINITY) <= total) {
           const mark = marks.shift();
@@ -146,15 +170,19 @@ export class HttpObserver implements HttpRequestLog {
         }
       },
       downlink: (data) => {
-        if (!open) return;
-        const status = /^HTTP\/1\.[01] (\d{3})/.exec(data.subarray(0, 16).toString('latin1'));
-        this.end(open, status ? Number(status[1]) : null);
-        open = null;
+        if (open) {
+          const status = /^HTTP\/1\.[01] (\d{3})/.exec(data.subarray(0, 16).toString('latin1'));
+          this.end(open, status ? Number(status[1]) : null);
+          answering = open;
+          open = null;
+        }
+        if (answering) answering.answerBytes += data.length;
       },
       closed: () => {
         if (open) this.end(open, null);
         open = null;
         marks.length = 0;
+        spans.length = 0;
       },
     };
   }

@@ -41,6 +41,8 @@ export interface Lane {
   /** Bytes on their way, due at `at`; null data stands for the sender's end of stream. */
   line: { at: number; data: Buffer | null }[];
   lastAt: number;
+  /** Bytes that used link capacity. */
+  passed: number;
   /** Bytes handed to the far end. */
   total: number;
 }
@@ -60,7 +62,7 @@ export interface Conn {
   upstreamEnded: boolean;
 }
 
-const lane = (): Lane => ({ queue: [], queued: 0, line: [], lastAt: 0, total: 0 });
+const lane = (): Lane => ({ queue: [], queued: 0, line: [], lastAt: 0, passed: 0, total: 0 });
 
 /** One direction's capacity: a token bucket shared by every connection; rate 0 means unlimited. */
 export class TokenBucket {
@@ -315,9 +317,11 @@ export class LinkTraffic {
           left -= piece.length;
         }
         from.queued -= n;
+        from.passed += n;
         if (dir === 'down') this.stats.downBytes += n;
         else {
           this.stats.upBytes += n;
+          conn.observer.passed(from.passed);
           this.hooks.uplinkPassed(now);
         }
       }

@@ -392,9 +392,56 @@ describe('HTTP requests', () => {
     // 100 kB at 200 kB/s: the body takes about half a second to cross.
     expect(patch.sentAt - patch.bodyStartedAt).toBeGreaterThan(400);
     expect(patch.endedAt).toBeGreaterThanOrEqual(patch.sentAt);
+    expect(patch.upBytes).toBe(patch.headBytes + 100_000);
+    expect(head?.upBytes).toBe(head?.headBytes);
     expect(link.peakOverall('PATCH')).toBe(1);
     expect(link.unparsedConnections).toBe(0);
     await send('POST', '/files', Buffer.from('x'), true);
     expect(link.unparsedConnections).toBe(1);
+  });
+
+  it('counts the bytes of each request head and of each answer, however they are split', async () => {
+    const answers = ['HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', 'HTTP/1.1 204 No Content\r\n\r\n'];
+    const server = net.createServer((socket) => {
+      let heads = 0;
+      socket.on('data', (data) => {
+        for (const _ of data.toString('latin1').matchAll(/\r\n\r\n/g)) {
+          const answer = answers[heads++] ?? '';
+          // Each answer comes in two writes, as a server may send its status line and then the rest.
+          socket.write(answer.slice(0, 17));
+          setTimeout(() => socket.write(answer.slice(17)), 20);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise((resolve) => server.close(resolve)));
+    const link = await startLinkEmulator(`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    cleanup.push(() => link.close());
+    const c = open(link);
+    const probe = 'GET /probe HTTP/1.1\r\nHost: boat\r\n\r\n';
+    const progress = 'GET /api/progress/abc HTTP/1.1\r\nHost: boat\r\nAuthorization: Bearer t\r\n\r\n';
+    c.socket.write(probe.slice(0, 7));
+    await sleep(20);
+    c.socket.write(probe.slice(7));
+    await msUntil(() => c.received === answers[0]?.length);
+    c.socket.write(progress);
+    await msUntil(() => c.received === (answers[0]?.length ?? 0) + (answers[1]?.length ?? 0));
+    expect(link.requests.map((r) => [r.path, r.headBytes, r.upBytes, r.answerBytes, r.status])).toEqual([
+      ['/probe', probe.length, probe.length, answers[0]?.length, 200],
+      ['/api/progress/abc', progress.length, progress.length, answers[1]?.length, 204],
+    ]);
+  });
+
+  it('counts the bytes of a cut request that used the link, not those that never left', async () => {
+    const { link } = await setup({
+      uplinkBytesPerSec: 1_000_000,
+      schedule: [{ atUplinkBytes: 100_000, action: { kind: 'reset' } }],
+    });
+    const c = open(link);
+    c.socket.write('PATCH /files/a HTTP/1.1\r\nContent-Length: 300000\r\n\r\n');
+    c.socket.write(Buffer.alloc(300_000));
+    await c.closed;
+    const [patch] = link.requests;
+    expect(patch).toMatchObject({ method: 'PATCH', bodyBytes: 300_000, upBytes: 100_000, status: null });
   });
 });
