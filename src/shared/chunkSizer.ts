@@ -66,7 +66,9 @@ export class ChunkSizer {
   next(ctx: ChunkContext): number {
     const { minBytes, maxBytes, startBytes, targetMs } = this.#bounds;
     let size: number;
-    if (ctx.goodputBps === null || !(ctx.goodputBps > 0)) size = this.#lastGood ?? startBytes;
+    // Nothing measured yet (chunks too quick to time on a LAN): grow as if each took no time.
+    if (ctx.goodputBps === null || !(ctx.goodputBps > 0))
+      size = this.#lastGood === null ? startBytes : this.#lastGood * 4;
     else {
       const byRate = (ctx.goodputBps * targetMs) / 1000;
       const growth = this.#lastGood === null ? startBytes * 4 : this.#lastGood * 4;

@@ -91,6 +91,8 @@ export class LinkEstimator {
   #hints: LinkHints = {};
   #downStreak = 0;
   #buckets: Bucket[] = [];
+  /** Transfers too short to time on their own, gathered until they add up to a measurable sample. */
+  #short = { bytes: 0, ms: 0 };
 
   constructor(clock: NowClock, saved?: LinkSnapshot | null) {
     this.#clock = clock;
@@ -167,7 +169,14 @@ export class LinkEstimator {
     const bucket = this.#bucket();
     bucket.bytes += bytes;
     bucket.busyMs += ms;
-    if (ms < MIN_SAMPLE_MS) return;
+    if (ms < MIN_SAMPLE_MS) {
+      // On a LAN a chunk takes milliseconds: together they still say how fast the link is.
+      this.#short.bytes += bytes;
+      this.#short.ms += ms;
+      if (this.#short.ms < MIN_SAMPLE_MS) return;
+      ({ bytes, ms } = this.#short);
+      this.#short = { bytes: 0, ms: 0 };
+    }
     const rate = (bytes * 1000) / ms;
     const tau = this.#goodput !== null && rate < this.#goodput ? FALL_TAU_MS : RISE_TAU_MS;
     const weight = 1 - Math.exp(-ms / tau);

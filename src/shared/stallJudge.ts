@@ -49,7 +49,9 @@ const clamp = (value: number, lo: number, hi: number) => Math.min(hi, Math.max(l
  */
 export function stallLimits(rttMs: number | null, rttVarMs = 0): StallLimits {
   const rtt = rttMs ?? 1000;
-  const rto = Math.max(200, rtt + 4 * (rttMs === null ? rtt / 2 : rttVarMs));
+  // The variation term is capped at one round trip: samples taken on new connections (a handshake
+  // more) and on pooled ones mix, and their spread alone must not double the limits.
+  const rto = Math.max(200, rtt + Math.min(rtt, 4 * (rttMs === null ? rtt / 2 : rttVarMs)));
   const readEveryMs = clamp(2.5 * rtt, 1000, 3000);
   const silentMs = clamp(2 * rto + 2 * readEveryMs, 3000, 30_000);
   return {

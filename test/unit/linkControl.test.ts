@@ -20,6 +20,17 @@ describe('ChunkSizer', () => {
     expect(new ChunkSizer().next({ goodputBps: null, rttMs: null, msLeft: far })).toBe(MiB);
   });
 
+  it('grows ×4 per chunk while chunks are too quick to measure', () => {
+    const sizer = new ChunkSizer();
+    const sizes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const size = sizer.next({ goodputBps: null, rttMs: 1, msLeft: far });
+      sizes.push(size);
+      sizer.succeeded(size);
+    }
+    expect(sizes).toEqual([MiB, 4 * MiB, 16 * MiB, 64 * MiB, 256 * MiB]);
+  });
+
   it('grows at most ×4 per chunk on a steady GEO link, up to 30 s of it', () => {
     const sizer = new ChunkSizer();
     const sizes: number[] = [];
@@ -183,10 +194,12 @@ describe('LinkEstimator', () => {
     expect(link.goodputBps).toBeLessThan(2_500_000 * 0.9);
   });
 
-  it('ignores transfers too short to measure a rate', () => {
+  it('gathers transfers too short to time until together they measure a rate', () => {
     const link = new LinkEstimator(new Clock());
     link.transferred(1_000_000, 5);
     expect(link.goodputBps).toBeNull();
+    for (let i = 0; i < 60; i++) link.transferred(1_000_000, 5); // 1 MB chunks in 5 ms: a LAN
+    expect(link.goodputBps).toBe(200_000_000);
   });
 
   it('goes down on a failure, probes soon, then less often as the outage lasts', () => {
