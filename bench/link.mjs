@@ -132,7 +132,8 @@ export async function measureLink({ runs, minLimitMs }) {
       note(`${run.profile}: ${run.sizeBytes / MiB} MiB, ${entry.timeLimitSeconds} s per client`);
       const file = writeRandomFile(dir, `link-${run.profile}.mp4`, run.sizeBytes);
       try {
-        for (const client of CLIENTS) {
+        // A run may name its clients (e.g. the app alone at full size); all three by default.
+        for (const client of run.clients ?? CLIENTS) {
           try {
             entry.clients[client] = await runLinkClient({
               client,
