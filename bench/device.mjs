@@ -7,19 +7,12 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium.mjs';
 import { startTender, tempDir } from './lib/servers.mjs';
 import { MiB, note, round, sleep } from './lib/stats.mjs';
 import { requestJson, sha256Base64, TusClient } from './lib/tus.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-];
-/** The app's chunk size (src/shared/config.ts), so the baseline pays the same per-chunk costs. */
+/** The baseline's chunk size: 2 MiB, the app's fixed size when this part was written. */
 const APP_CHUNK = 2 * MiB;
 
 /** Bytes under every folder named IndexedDB in a Chromium profile. */
@@ -76,7 +69,10 @@ async function nodeUpload(server, file, size) {
 /** One file through the app; figures of time and of IndexedDB on disk. */
 async function appUpload(server, file, size) {
   const profile = tempDir('profile');
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+  });
   const samples = [];
   let sampling = true;
   const sampler = (async () => {

@@ -7,19 +7,18 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
 import { PAGES } from './clientPages.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const POLL_MS = 250;
+
+/** Opens a baseline page with the device's token and waits until it says it is ready. */
+async function openBaselinePage(page, url, token) {
+  await page.goto(`${url}#token=${token}`, { timeout: PAGE_LOAD_TIMEOUT_MS });
+  await page.waitForFunction(() => window.benchStatus?.ready === true, null, {
+    timeout: PAGE_LOAD_TIMEOUT_MS,
+  });
+}
 const OFFLINE_POLL_MS = 100;
 const PAGE_LOAD_TIMEOUT_MS = 120_000;
 
@@ -49,12 +48,7 @@ const DRIVERS = {
     },
   },
   workbox: {
-    async open(page, base, token) {
-      await page.goto(`${base}${PAGES.workbox}#token=${token}`, { timeout: PAGE_LOAD_TIMEOUT_MS });
-      await page.waitForFunction(() => window.benchStatus?.ready === true, null, {
-        timeout: PAGE_LOAD_TIMEOUT_MS,
-      });
-    },
+    open: (page, base, token) => openBaselinePage(page, `${base}${PAGES.workbox}`, token),
     input: 'File',
     // A replay by the Queue tells no one: only the server knows the file arrived.
     confirms: false,
@@ -65,12 +59,7 @@ const DRIVERS = {
     },
   },
   tus: {
-    async open(page, base, token) {
-      await page.goto(`${base}${PAGES.tus}#token=${token}`, { timeout: PAGE_LOAD_TIMEOUT_MS });
-      await page.waitForFunction(() => window.benchStatus?.ready === true, null, {
-        timeout: PAGE_LOAD_TIMEOUT_MS,
-      });
-    },
+    open: (page, base, token) => openBaselinePage(page, `${base}${PAGES.tus}`, token),
     input: 'File',
     confirms: true,
     async state(page) {
@@ -316,7 +305,7 @@ export async function runLinkClient(o) {
     cleanups.push(() => fs.rmSync(profileDir, { recursive: true, force: true }));
     const context = await chromium.launchPersistentContext(profileDir, {
       executablePath: CHROMIUM,
-      args: ARGS,
+      args: CHROMIUM_ARGS,
     });
     cleanups.push(() => context.close().catch(() => {}));
     const page = context.pages()[0] ?? (await context.newPage());
