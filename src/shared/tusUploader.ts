@@ -1,4 +1,6 @@
 import { DetailedError, type HttpResponse, type HttpStack, Upload } from 'tus-js-client';
+import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
+import { DigestsAhead } from './digestsAhead.ts';
 import type { UploadContext, Uploader } from './engine.ts';
 import type { BlobLike, QueueItem } from './types.ts';
 import { codeForStatus, parseRetryAfter, UploadError } from './UploadError.ts';
@@ -18,6 +20,11 @@ export interface TusUploaderOptions {
    * file for this device and nothing needs sending. Only asked before a new upload is created.
    */
   alreadyStored?: (item: QueueItem, headers: Record<string, string>) => Promise<boolean>;
+  /**
+   * Send `Upload-Block-Checksums` with every PATCH: the server keeps the whole blocks that match of
+   * a cut or damaged chunk, and refuses the rest. The next chunk is hashed while one is sent.
+   */
+  blockChecksums?: boolean;
 }
 
 /** Chooses each PATCH's size and learns from how it went (see ChunkSizer). */
@@ -42,6 +49,7 @@ function guardedStack(
   item: QueueItem,
   onSent: (bytes: number) => void,
   saved: () => Promise<void>,
+  digests: DigestsAhead | null,
 ): HttpStack {
   return {
     getName: () => inner.getName(),
@@ -57,6 +65,11 @@ function guardedStack(
         getUnderlyingObject: () => req.getUnderlyingObject(),
         async send(body?: BlobLike | null) {
           if (method === 'PATCH') await saved();
+          if (method === 'PATCH' && digests && body?.size) {
+            // A PATCH carries the file's bytes from its Upload-Offset on (tus).
+            const start = Number(req.getHeader('Upload-Offset'));
+            req.setHeader(BLOCK_CHECKSUMS_HEADER, await digests.forChunk(start, start + body.size));
+          }
           let res: HttpResponse;
           try {
             res = await req.send(body);
@@ -162,6 +175,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
             item,
             (bytes) => ctx.onSent(bytes),
             () => pending,
+            options.blockChecksums ? new DigestsAhead(file) : null,
           ),
           onUploadUrlAvailable: () => {
             const url = upload.url;

@@ -15,6 +15,7 @@ export interface BlobLike {
   readonly size: number;
   readonly type: string;
   slice(start?: number, end?: number, contentType?: string): BlobLike;
+  stream(): ReadableStream<Uint8Array>;
 }
 
 /** The part of an AbortSignal the core needs. */

@@ -52,7 +52,6 @@ const uploader = createTusUploader({
     limits: currentLimits,
     link: traffic,
     pace: paceAfter,
-    checksum: true,
     progressUrl: (uploadUrl) => {
       const id = new URL(uploadUrl).pathname.split('/').pop();
       return id ? new URL(`/api/progress/${id}`, self.location.origin).href : null;
@@ -72,6 +71,7 @@ const uploader = createTusUploader({
     failed: (bytes) => chunks.failed(bytes),
   },
   getHeaders: authHeaders,
+  blockChecksums: true,
   alreadyStored: async (item, headers) => {
     // Bounded: a dead link must not hang a run that holds the runner lock.
     const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });

@@ -72,51 +72,75 @@ describe('the header the app sends', () => {
     expect(parseBlockChecksums(header, '0')).toEqual({ blockSize: 64 * KiB, digests: [], length: 0 });
   });
 
-  /** A Blob that records its reads and how many are open at once. */
-  function recordingBlob(data: Buffer) {
-    const reads: [number, number][] = [];
-    let open = 0;
-    const blob = {
+  /** A plain (not byte) stream of `data` in pieces of the given sizes, over and over. */
+  function piecewise(data: Buffer, pieces: number[]) {
+    return {
       size: data.length,
-      mostOpen: 0,
-      reads,
-      slice(start = 0, end = data.length) {
-        reads.push([start, end]);
-        return {
-          async arrayBuffer() {
-            blob.mostOpen = Math.max(blob.mostOpen, ++open);
-            await Promise.resolve();
-            open--;
-            return new Uint8Array(data.subarray(start, end)).buffer;
+      stream() {
+        let at = 0;
+        let turn = 0;
+        return new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (at >= data.length) return controller.close();
+            const n = pieces[turn++ % pieces.length] ?? 1;
+            controller.enqueue(new Uint8Array(data.subarray(at, at + n)));
+            at += n;
           },
-        };
+        });
       },
     };
-    return blob;
   }
 
-  it('reads small blocks about 1 MiB at a time, one read at once, never the whole chunk', async () => {
-    const data = makeFile(2 * MiB + 1, 4);
-    const blob = recordingBlob(data);
-    const header = await blockChecksums(blob);
-    expect(blob.reads).toEqual([
-      [0, MiB],
-      [MiB, 2 * MiB],
-      [2 * MiB, 2 * MiB + 1],
-    ]);
-    expect(blob.mostOpen).toBe(1);
-    expect(header).toBe(formatBlockChecksums(64 * KiB, digestsOf(data, 64 * KiB)));
+  it('reads a plain stream that arrives in odd pieces into the same blocks', async () => {
+    const data = makeFile(5 * MiB + 77, 4);
+    const header = await blockChecksums(piecewise(data, [1, 70_000, 333, 1 << 20, 65_535]));
+    const block = blockSizeFor(data.length);
+    expect(header).toBe(formatBlockChecksums(block, digestsOf(data, block)));
   });
 
-  it('reads blocks larger than 1 MiB one block at a time', async () => {
-    const data = makeFile(64 * MiB + 10, 5);
-    const blob = recordingBlob(data);
-    const header = await blockChecksums(blob);
-    const block = 1088 * KiB;
-    expect(blockSizeFor(data.length)).toBe(block);
-    expect(blob.reads.every(([start, end]) => start % block === 0 && end - start <= block)).toBe(true);
-    expect(blob.reads).toHaveLength(61);
+  it('reads every block into one buffer a block long, never the whole chunk', async () => {
+    const data = makeFile(12 * MiB + 3, 5);
+    const block = blockSizeFor(data.length);
+    const seen: { length: number; capacity: number }[] = [];
+    for (const source of [new Blob([new Uint8Array(data)]), piecewise(data, [100_000])]) {
+      seen.length = 0;
+      const header = await blockChecksums(source, async (view) => {
+        seen.push({ length: view.byteLength, capacity: view.buffer.byteLength });
+        return new Uint8Array(sha(view)).buffer;
+      });
+      expect(header).toBe(formatBlockChecksums(block, digestsOf(data, block)));
+      expect(seen).toHaveLength(Math.ceil(data.length / block));
+      expect(seen.every((s) => s.capacity === block && s.length <= block)).toBe(true);
+    }
+  });
+
+  it('keeps the digests in order whatever order they finish, with at most a few unfinished', async () => {
+    const data = makeFile(12 * MiB + 3, 6);
+    const block = blockSizeFor(data.length);
+    let started = 0;
+    let unfinished = 0;
+    let mostUnfinished = 0;
+    const header = await blockChecksums(new Blob([new Uint8Array(data)]), (view) => {
+      // Copies its input at once, as Web Crypto does; later blocks finish first.
+      const digest = new Uint8Array(sha(view)).buffer;
+      mostUnfinished = Math.max(mostUnfinished, ++unfinished);
+      const delay = Math.max(0, 30 - 3 * started++);
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          unfinished--;
+          resolve(digest);
+        }, delay),
+      );
+    });
     expect(header).toBe(formatBlockChecksums(block, digestsOf(data, block)));
+    expect(mostUnfinished).toBeGreaterThan(1);
+    expect(mostUnfinished).toBeLessThanOrEqual(5);
+  });
+
+  it('says so when the file ends before the chunk does', async () => {
+    const data = makeFile(200 * KiB, 7);
+    const short = { size: 300 * KiB, stream: () => new Blob([new Uint8Array(data)]).stream() };
+    await expect(blockChecksums(short)).rejects.toThrow(/ended before the chunk/);
   });
 });
 

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseBlockChecksums } from '../../server/blockChecksums.ts';
 import type { LinkTraffic, StallLimits } from '../../src/shared/stallJudge.ts';
 import { UploadError } from '../../src/shared/UploadError.ts';
 import { FetchHttpStack } from '../../src/sw/FetchHttpStack.ts';
@@ -78,35 +76,6 @@ describe('FetchHttpStack', () => {
     expect((seen?.headers as Record<string, string> | undefined)?.['Upload-Offset']).toBe('0');
     expect(res.getStatus()).toBe(204);
     expect(res.getHeader('Upload-Offset')).toBe('5');
-  });
-
-  it('sends a PATCH body with the digests of its blocks, and the body itself unchanged', async () => {
-    const seen: RequestInit[] = [];
-    const fakeFetch: typeof fetch = async (_url, init) => {
-      seen.push(init ?? {});
-      return new Response(null, { status: 204 });
-    };
-    const stack = new FetchHttpStack({
-      limits: limits({ answerMs: 1000 }),
-      checksum: true,
-      fetch: fakeFetch,
-    });
-    const bytes = new Uint8Array(300 * 1024).map((_, i) => (i * 7) & 0xff);
-    const body = new Blob([bytes]);
-    const patch = stack.createRequest('PATCH', 'http://x/files/1');
-    patch.setHeader('Upload-Offset', '0');
-    await patch.send(body);
-    await stack.createRequest('HEAD', 'http://x/files/1').send(null);
-
-    const headers = seen.map((init) => init.headers as Record<string, string>);
-    expect(seen[0]?.body).toBe(body);
-    expect(headers[0]?.['Upload-Checksum']).toBeUndefined();
-    const parsed = parseBlockChecksums(headers[0]?.['Upload-Block-Checksums'] ?? '', String(bytes.length));
-    if (parsed instanceof Error) throw parsed;
-    // 64 KiB blocks, the last one short.
-    const blocks = [0, 1, 2, 3, 4].map((i) => bytes.subarray(i * 65536, (i + 1) * 65536));
-    expect(parsed.digests).toEqual(blocks.map((b) => createHash('sha256').update(b).digest()));
-    expect(headers[1]?.['Upload-Block-Checksums']).toBeUndefined();
   });
 
   it('reports a user abort as a plain abort, not a stall', async () => {

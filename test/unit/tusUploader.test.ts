@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { parseBlockChecksums } from '../../server/blockChecksums.ts';
 import { drainQueue, type UploadContext } from '../../src/shared/engine.ts';
 import type { Change } from '../../src/shared/queueStore.ts';
 import { createTusUploader, isStoredAnswer } from '../../src/shared/tusUploader.ts';
@@ -158,6 +160,40 @@ describe('tus uploader over a scripted server', () => {
     expect(error.code).toBe('yielded');
     expect(offsets).toEqual([4 * KB]);
     expect(stack.remaining).toBe(0);
+  });
+});
+
+describe('tus uploader with block checksums', () => {
+  it('sends each PATCH with the digests of its own blocks, and the body unchanged', async () => {
+    const bytes = new Uint8Array(300 * KB).map((_, i) => (i * 7 + (i >> 10)) & 0xff);
+    const chunk = 128 * KB;
+    const stack = new ScriptedHttpStack([
+      created,
+      patch(0, chunk),
+      patch(chunk, 2 * chunk),
+      patch(2 * chunk, bytes.length),
+    ]);
+    const uploader = createTusUploader({
+      endpoint: ENDPOINT,
+      httpStack: stack,
+      chunkSize: chunk,
+      blockChecksums: true,
+    });
+    const queued = item(bytes.length);
+    await uploader.upload(queued, new Blob([bytes]), ctx().c);
+
+    const patches = stack.sent.filter((s) => s.method === 'PATCH');
+    expect(patches.map((s) => s.bodySize)).toEqual([chunk, chunk, 44 * KB]);
+    for (const sent of patches) {
+      const start = Number(sent.headers['Upload-Offset']);
+      const body = bytes.subarray(start, start + sent.bodySize);
+      const parsed = parseBlockChecksums(sent.headers['Upload-Block-Checksums'] ?? '', String(body.length));
+      if (parsed instanceof Error) throw parsed;
+      const blocks = [];
+      for (let at = 0; at < body.length; at += 64 * KB) blocks.push(body.subarray(at, at + 64 * KB));
+      expect(parsed.digests).toEqual(blocks.map((b) => createHash('sha256').update(b).digest()));
+    }
+    expect(stack.sent[0]?.headers['Upload-Block-Checksums']).toBeUndefined();
   });
 });
 
