@@ -96,8 +96,21 @@ function ratiosOf(clients) {
   return { tenderToWorkbox: against(workbox), tenderToTus: against(tus) };
 }
 
-/** Runs every profile with every client; see bench/README.md. */
-export async function measureLink({ runs, minLimitMs }) {
+/** Runs `tasks` (functions returning promises), at most `width` at once. */
+async function inPool(tasks, width) {
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) await tasks[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(width, tasks.length) }, lane));
+}
+
+/**
+ * Runs every profile with every client; see bench/README.md. With `parallel` above 1, runs on a
+ * rate-limited link (every profile but `lan`) go that many at once, each client on its own server,
+ * link and Chromium as always; at 2–20 Mbit/s the machine is idle beside them. `lan` runs alone.
+ */
+export async function measureLink({ runs, minLimitMs, parallel = 1 }) {
   if (!fs.existsSync(path.join(ROOT, 'dist/sw.js'))) {
     throw new Error(
       'The app is not built: run `npm run build` first (the link part drives dist/ in Chromium)',
@@ -106,6 +119,8 @@ export async function measureLink({ runs, minLimitMs }) {
   const dir = tempDir('link');
   const pagesDir = await buildClientPages(path.join(dir, 'pages'));
   const results = [];
+  const limited = [];
+  const alone = [];
   try {
     for (const run of runs) {
       const profile = profileOf(run);
@@ -129,39 +144,47 @@ export async function measureLink({ runs, minLimitMs }) {
         note(`${run.profile}: skipped, ${entry.skipped}`);
         continue;
       }
-      note(`${run.profile}: ${run.sizeBytes / MiB} MiB, ${entry.timeLimitSeconds} s per client`);
-      const file = writeRandomFile(dir, `link-${run.profile}.mp4`, run.sizeBytes);
-      try {
-        // A run may name its clients (e.g. the app alone at full size); all three by default.
-        for (const client of run.clients ?? CLIENTS) {
-          try {
-            entry.clients[client] = await runLinkClient({
-              client,
-              profile,
-              file,
-              startServer: (env) => startTender(env),
-              tools: { startLinkEmulator, linkFigures },
-              pagesDir,
-              serverEnv: { TENDER_MAX_UPLOAD_BYTES: String(Math.max(5 * 1024 * MiB, 2 * run.sizeBytes)) },
-              timeLimitMs,
-              measureHeap: run.heap === true,
-              note,
-            });
-          } catch (error) {
-            note(`${run.profile} ${client}: ${error.stack ?? error}`);
-            entry.clients[client] = { client, completed: false, error: String(error.message ?? error) };
+      // A run may name its clients (e.g. the app alone at full size); all three by default.
+      const clients = run.clients ?? CLIENTS;
+      let file = null;
+      let left = clients.length;
+      const measureOne = (client) => async () => {
+        if (!file) {
+          note(`${run.profile}: ${run.sizeBytes / MiB} MiB, ${entry.timeLimitSeconds} s per client`);
+          file = writeRandomFile(dir, `link-${run.profile}.mp4`, run.sizeBytes);
+        }
+        try {
+          entry.clients[client] = await runLinkClient({
+            client,
+            profile,
+            file,
+            startServer: (env) => startTender(env),
+            tools: { startLinkEmulator, linkFigures },
+            pagesDir,
+            serverEnv: { TENDER_MAX_UPLOAD_BYTES: String(Math.max(5 * 1024 * MiB, 2 * run.sizeBytes)) },
+            timeLimitMs,
+            measureHeap: run.heap === true,
+            note,
+          });
+        } catch (error) {
+          note(`${run.profile} ${client}: ${error.stack ?? error}`);
+          entry.clients[client] = { client, completed: false, error: String(error.message ?? error) };
+        } finally {
+          if (--left === 0) {
+            fs.rmSync(file.path, { force: true });
+            entry.ratios = ratiosOf(entry.clients);
+            if (!profile.uplinkBytesPerSec) entry.throughput = throughputOf(entry.clients, run.sizeBytes);
           }
         }
-      } finally {
-        fs.rmSync(file.path, { force: true });
-      }
-      entry.ratios = ratiosOf(entry.clients);
-      if (!profile.uplinkBytesPerSec) entry.throughput = throughputOf(entry.clients, run.sizeBytes);
+      };
+      (profile.uplinkBytesPerSec ? limited : alone).push(...clients.map(measureOne));
     }
+    await inPool(limited, parallel);
+    await inPool(alone, 1);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  return { minLimitSeconds: minLimitMs / 1000, logRequestColumns: LOG_COLUMNS, profiles: results };
+  return { minLimitSeconds: minLimitMs / 1000, parallel, logRequestColumns: LOG_COLUMNS, profiles: results };
 }
 
 /** On an unlimited link: MiB/s from the file being added, and from its first byte on the link. */

@@ -1,5 +1,5 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [--quick] [--one-device]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [--quick] [--one-device] [--parallel=N]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +18,12 @@ const WATCHDOG_MS = 15 * 60 * 1000;
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const oneDevice = args.includes('--one-device');
+// Link runs on rate-limited profiles at once (see bench/link.mjs); 1, one after another, by default.
+const parallel = Number(args.find((a) => a.startsWith('--parallel='))?.slice('--parallel='.length) ?? 1);
+if (!Number.isInteger(parallel) || parallel < 1) {
+  console.error('--parallel=N takes a whole number of runs at once, 1 or more');
+  process.exit(2);
+}
 const unknown = args.filter((a) => !a.startsWith('--') && !PARTS.includes(a));
 if (unknown.length) {
   console.error(`Unknown part(s): ${unknown.join(', ')}; choose from ${PARTS.join(', ')}`);
@@ -42,6 +48,7 @@ const settings = quick
       // Short schedules: a fault every few seconds, outages of 15 s.
       link: {
         minLimitMs: 30_000,
+        parallel,
         runs: [
           { profile: 'geo', sizeBytes: 2 * MiB },
           { profile: 'geoResets', sizeBytes: 2 * MiB, options: { everyMs: 6_000 } },
@@ -67,6 +74,7 @@ const settings = quick
       device: { sizes: [200 * MiB, 2048 * MiB] },
       link: {
         minLimitMs: 120_000,
+        parallel,
         runs: [
           { profile: 'geo', sizeBytes: 30 * MiB },
           { profile: 'geoResets', sizeBytes: 30 * MiB },

@@ -13,6 +13,9 @@ export function printLink(r, table) {
   const secs = (ms) => (ms === null || ms === undefined ? '–' : (ms / 1000).toFixed(1));
   const x = (ratio) => (ratio === null || ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
   const mib = (bytes) => (bytes === null ? '–' : `${(bytes / MiB).toFixed(1)} MiB`);
+  if (r.parallel > 1) {
+    console.log(`\n(${r.parallel} client runs at once on rate-limited links, each on its own server and link; lan alone)`);
+  }
   r.profiles.forEach((p, i) => {
     const link = p.uplinkBytesPerSec
       ? `${((p.uplinkBytesPerSec * 8) / 1e6).toFixed(0)} Mbit/s up, ${2 * p.delayMs} ms RTT`
