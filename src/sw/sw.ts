@@ -6,6 +6,7 @@ import {
   forgetBackoff,
   hasPendingWork,
   interrupt,
+  nudge,
   queueStore,
   requestSync,
   runQueue,
@@ -73,6 +74,7 @@ self.addEventListener('message', (event) => {
       void self.skipWaiting();
       break;
     case 'drain':
+      nudge();
       if (message.reason === 'online') event.waitUntil(forgetBackoff().then(() => runQueue('page:online')));
       else event.waitUntil(runQueue(`page:${message.reason}`));
       break;
