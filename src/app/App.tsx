@@ -54,12 +54,13 @@ export function App() {
       <DeviceBanner device={device} />
       {shareNotice && <p role="status">{shareNotice}</p>}
       <LinkPanel link={queue.link} />
-      <AddFiles />
+      <AddFiles items={queue.items} />
       <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList
         items={queue.items}
         live={queue.live}
         storageFull={queue.storageFull}
+        checking={queue.checking}
         loaded={queue.loaded}
         online={online}
         running={queue.running}

@@ -78,9 +78,10 @@ function QueueRow(props: {
   running: boolean;
   live: number | undefined;
   storageFull: string | undefined;
+  checked: number | undefined;
 }) {
   const { item, online, running, live, storageFull } = props;
-  const detail = statusDetail(item, online, running);
+  const detail = statusDetail(item, online, running, props.checked ?? null);
   const onServer = Math.min(item.size, Math.max(item.bytesConfirmed, live ?? 0));
   const wasted = bytesWasted(item);
   return (
@@ -139,11 +140,13 @@ export function QueueList(props: {
   items: QueueItem[];
   live: Record<string, number>;
   storageFull: Record<string, string>;
+  /** Files being checked on this device, and how far (0–1). */
+  checking: Record<string, number>;
   loaded: boolean;
   online: boolean;
   running: boolean;
 }) {
-  const { items, live, storageFull, loaded, online, running } = props;
+  const { items, live, storageFull, checking, loaded, online, running } = props;
   return (
     <section aria-labelledby="queue-heading">
       <h2 id="queue-heading">Upload queue</h2>
@@ -157,6 +160,7 @@ export function QueueList(props: {
             running={running}
             live={live[item.id]}
             storageFull={storageFull[item.id]}
+            checked={checking[item.id]}
           />
         ))}
       </ul>

@@ -15,9 +15,18 @@ export function statusLabel(item: QueueItem): string {
 }
 
 /** Why the item is in its state, in plain words; empty when nothing needs saying. */
-export function statusDetail(item: QueueItem, online: boolean, running: boolean): string {
+export function statusDetail(
+  item: QueueItem,
+  online: boolean,
+  running: boolean,
+  checked: number | null = null,
+): string {
   if (item.status === 'failed') return item.lastError ?? 'Unknown error';
+  if (item.status === 'paused' && item.waitReason === 'duplicate')
+    return 'same content as a file already in the queue; remove it or upload it anyway';
   if (item.status !== 'waiting') return '';
+  if (item.waitReason === 'checking')
+    return `checking the file on this device before sending${checked === null ? '' : ` (${Math.floor(checked * 100)}%)`}`;
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
   switch (reason) {
     case 'offline':
