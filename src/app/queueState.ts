@@ -4,7 +4,7 @@ import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
-import { applyChange, type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
+import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
 import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
 import {
@@ -92,7 +92,8 @@ let checksSettled: ReturnType<typeof setTimeout> | null = null;
  */
 function afterChecks(): void {
   void postToWorker({ type: 'drain', reason: 'checked' });
-  checksSettled ??= setTimeout(() => {
+  if (checksSettled) return;
+  checksSettled = setTimeout(() => {
     checksSettled = null;
     void reloadQueue();
   }, 300);
