@@ -6,7 +6,7 @@ import { compareItems } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
 import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
-import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
+import { pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
 import {
   clampPriority,
   type NewFile,
@@ -248,6 +248,11 @@ export async function removeItem(id: string): Promise<void> {
   if (item.uploadUrl && item.status !== 'uploaded')
     await postToWorker({ type: 'terminate', uploadUrl: item.uploadUrl });
   await reloadQueue();
+}
+
+/** Changes a waiting file's tags, before its upload is created (they travel with it). */
+export async function setTags(id: string, tags: UploadTags): Promise<void> {
+  await change(id, retag(tags, Date.now()));
 }
 
 /** Changes a file's priority (1–10) while it is not yet uploaded. */

@@ -1,6 +1,7 @@
+import { cleanTags } from './addDefaults.ts';
 import { type Admission, isAdmissionWait } from './admission.ts';
 import type { Change } from './queueStore.ts';
-import { clampPriority, type QueueItem, waitedMs } from './types.ts';
+import { clampPriority, type QueueItem, type UploadTags, waitedMs } from './types.ts';
 
 /*
  * What the crew can ask of a queued file, as conditional changes: each applies only from the states
@@ -52,6 +53,17 @@ export const reprioritise =
   (priority: number, now: number): Change =>
   (item) =>
     item.status === 'uploaded' ? null : { priority: clampPriority(priority), updatedAt: now };
+
+/**
+ * Changes a file's tags while they can still reach shore: they travel as tus metadata when the
+ * upload is created, so only before that.
+ */
+export const retag =
+  (tags: UploadTags, now: number): Change =>
+  (item) =>
+    item.uploadUrl === null && item.status !== 'uploaded' && item.status !== 'uploading'
+      ? { tags: cleanTags(tags), updatedAt: now }
+      : null;
 
 /** An item left Uploading by a runner that died goes back to Waiting (the new runner holds the lock). */
 export const reclaim =

@@ -1,9 +1,12 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { cleanTags } from '../../shared/addDefaults.ts';
+import { IdbSettingsStore } from '../../shared/db/IdbSettingsStore.ts';
 import type { QueueItem, UploadTags } from '../../shared/types.ts';
 import { AddFilesError, addFiles } from '../queueState.ts';
+import { TagFields } from '../TagFields/index.tsx';
 import { DuplicatePrompt } from './DuplicatePrompt.tsx';
 
-const DOCUMENT_TYPES = ['Photo', 'Video', 'Certificate', 'Manual', 'Invoice', 'Report', 'Other'];
+const settings = new IdbSettingsStore();
 
 /**
  * The file picker with the tags that travel with the files. Files are stored the moment they are
@@ -13,18 +16,20 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
   const [error, setError] = useState<string | null>(null);
   const [storing, setStoring] = useState(false);
   const [priority, setPriority] = useState(5);
-  const [documentType, setDocumentType] = useState('');
-  const [systemTag, setSystemTag] = useState('');
-  const [directories, setDirectories] = useState('');
+  const [tags, setTags] = useState<UploadTags>({});
   const [keepLocalCopy, setKeepLocalCopy] = useState(false);
 
-  const tags = (): UploadTags => {
-    const t: UploadTags = {};
-    if (documentType) t.documentType = documentType;
-    if (systemTag.trim()) t.systemTag = systemTag.trim();
-    if (directories.trim()) t.directories = directories.trim();
-    return t;
-  };
+  // The form starts with the choices of its last use: a batch of photos is rarely the last one.
+  useEffect(() => {
+    void settings
+      .addDefaults()
+      .then((last) => {
+        setPriority(last.priority);
+        setTags(last.tags);
+        setKeepLocalCopy(last.keepLocalCopy);
+      })
+      .catch(() => {});
+  }, []);
 
   const onChange = async (event: Event) => {
     const input = event.currentTarget as HTMLInputElement;
@@ -33,8 +38,10 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
     if (!files.length) return;
     setError(null);
     setStoring(true);
+    const chosen = { priority, tags: cleanTags(tags), keepLocalCopy };
+    void settings.setAddDefaults(chosen).catch(() => {});
     try {
-      await addFiles(files, { priority, tags: tags(), keepLocalCopy });
+      await addFiles(files, chosen);
     } catch (err) {
       const list = err instanceof AddFilesError ? err.notAdded : files.map((f) => f.name);
       setError(`${err instanceof Error ? err.message : String(err)} (not added: ${list.join(', ')})`);
@@ -77,37 +84,8 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
           </select>
         </label>
       </div>
-      <div class="add-row tags">
-        <label>
-          Document type{' '}
-          <select
-            value={documentType}
-            onChange={(e) => setDocumentType((e.currentTarget as HTMLSelectElement).value)}
-          >
-            <option value="">—</option>
-            {DOCUMENT_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Ship system{' '}
-          <input
-            value={systemTag}
-            placeholder="e.g. Main engine"
-            onInput={(e) => setSystemTag((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          Folder{' '}
-          <input
-            value={directories}
-            placeholder="e.g. Engine room/Pumps"
-            onInput={(e) => setDirectories((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
+      <TagFields tags={tags} onChange={setTags} idPrefix="add" />
+      <div class="add-row">
         <label>
           <input
             type="checkbox"

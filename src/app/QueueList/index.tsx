@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { bytesWasted, type QueueItem, waitedMs } from '../../shared/types.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { pauseItem, removeItem, resumeItem, retryItem, setPriority } from '../queueState.ts';
+import { TagEditor } from '../TagEditor/index.tsx';
 import { statusDetail, statusLabel } from './statusText.ts';
 
 /** Pause, resume, cancel, retry and remove for one file. */
@@ -131,6 +132,7 @@ function QueueRow(props: {
         </div>
       )}
       <RowControls item={item} />
+      <TagEditor item={item} />
     </li>
   );
 }
