@@ -70,7 +70,7 @@ self.addEventListener('message', (event) => {
   const message = event.data;
   if (!isPageMessage(message)) return;
   switch (message.type) {
-    case 'skip-waiting':
+    case 'SKIP_WAITING':
       void self.skipWaiting();
       break;
     case 'drain':
