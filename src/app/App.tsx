@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
+import { ForegroundOnly } from './ForegroundOnly/index.tsx';
 import { LinkPanel } from './LinkPanel/index.tsx';
 import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
@@ -53,6 +54,9 @@ export function App() {
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <DeviceBanner device={device} />
       {shareNotice && <p role="status">{shareNotice}</p>}
+      <ForegroundOnly
+        pending={queue.items.filter((i) => i.status === 'waiting' || i.status === 'uploading').length}
+      />
       <LinkPanel link={queue.link} />
       <AddFiles items={queue.items} />
       <QueueToolbar items={queue.items} storage={queue.storage} />
