@@ -5,6 +5,7 @@ import { useDevice } from './deviceState.ts';
 import { ForegroundOnly } from './ForegroundOnly/index.tsx';
 import { LinkPanel } from './LinkPanel/index.tsx';
 import { LinkSettingsForm } from './LinkSettings/index.tsx';
+import { NotifyAshore } from './NotifyAshore/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
@@ -69,6 +70,7 @@ export function App() {
         online={online}
         running={queue.running}
       />
+      <NotifyAshore />
       <details class="link-budget">
         <summary>Link and data budget</summary>
         <LinkSettingsForm />

@@ -6,6 +6,7 @@ import { applyChange, type Change, refusedWriteMessage } from '../shared/queueSt
 import { forgetBackoff as backoffForgotten, reclaim, reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
 import type { SignalLike } from '../shared/types.ts';
+import { tellIfAshore } from './ashore.ts';
 import { announce } from './bridge.ts';
 import { FetchHttpStack } from './FetchHttpStack.ts';
 import { chunks, currentLimits, flushSpend, link, saveLink, traffic, untilShoreAnswers } from './link.ts';
@@ -241,6 +242,7 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
       }
       // A full device is not retried at once: a sync would fire again straight away, and fail the same.
       // Nor are files held back by a budget or a metered link: a settings change or the page asks again.
+      if (outcome.uploaded > 0) await tellIfAshore(await store.all()).catch(() => null);
       const more =
         outcome.remaining > 0 &&
         outcome.stoppedBecause !== 'storage-full' &&

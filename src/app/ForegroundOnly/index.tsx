@@ -27,7 +27,8 @@ export function ForegroundOnly({ pending }: { pending: number }) {
     if (lock) return;
     const take = () => {
       const api = wakeLockApi();
-      if (!api) return setProblem('This browser cannot keep the screen on; keep Tender open and the screen awake.');
+      if (!api)
+        return setProblem('This browser cannot keep the screen on; keep Tender open and the screen awake.');
       api
         .request('screen')
         .then((sentinel) => {
@@ -51,8 +52,8 @@ export function ForegroundOnly({ pending }: { pending: number }) {
   return (
     <section class="foreground-only" aria-label="Uploads on this device">
       <p>
-        On this device, uploads continue only while Tender is open. Keep it open until the queue is
-        empty; it picks up again each time you come back.
+        On this device, uploads continue only while Tender is open. Keep it open until the queue is empty; it
+        picks up again each time you come back.
       </p>
       {pending > 0 && !wanted && (
         <button type="button" onClick={() => setWanted(true)}>
