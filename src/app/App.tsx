@@ -5,6 +5,7 @@ import { useDevice } from './deviceState.ts';
 import { ForegroundOnly } from './ForegroundOnly/index.tsx';
 import { LinkPanel } from './LinkPanel/index.tsx';
 import { LinkSettingsForm } from './LinkSettings/index.tsx';
+import { useLinkSettings } from './linkSettingsState.ts';
 import { NotifyAshore } from './NotifyAshore/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { QueueToolbar } from './QueueToolbar/index.tsx';
@@ -28,6 +29,12 @@ function takeShareNotice(): string | null {
 export function App() {
   const queue = useQueue();
   const device = useDevice();
+  const linkSettings = useLinkSettings();
+  const use = linkSettings.settings && {
+    ...linkSettings.spend,
+    dailyBudgetBytes: linkSettings.settings.dailyBudgetBytes,
+    monthlyBudgetBytes: linkSettings.settings.monthlyBudgetBytes,
+  };
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
   const [shareNotice] = useState(takeShareNotice);
@@ -58,7 +65,7 @@ export function App() {
       <ForegroundOnly
         pending={queue.items.filter((i) => i.status === 'waiting' || i.status === 'uploading').length}
       />
-      <LinkPanel link={queue.link} />
+      <LinkPanel link={queue.link} use={use} />
       <AddFiles items={queue.items} />
       <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList
