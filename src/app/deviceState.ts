@@ -14,6 +14,8 @@ export interface DeviceState {
   name: string | null;
   /** A message about the last enrolment attempt, when it needs one. */
   notice: string | null;
+  /** Signs in with an enrolment link or code pasted or scanned on this page. */
+  signIn(text: string): Promise<void>;
 }
 
 const statusOf = (c: DeviceCredential | undefined): DeviceStatus =>
@@ -76,26 +78,34 @@ async function exchangeCode(code: string): Promise<{ token: string } | { notice:
 }
 
 /**
- * Handles an enrolment link: its one-time code (`/enroll#code=…`, exchanged for the token) or, from
- * older links, the token itself (`#token=…`). Stores the token and removes the link from the address
- * bar. Both travel in the fragment, so they never reach a server log.
+ * The code or token of an enrolment link (`…/enroll#code=…`, or `#token=…` from older links),
+ * however it reached the device: opened, pasted, or read from the operator's QR code. A bare code
+ * pasted on its own counts too. Null when the text holds neither.
  */
-async function enrollFromLocation(): Promise<string | null> {
-  if (window.location.pathname !== '/enroll') return null;
-  const params = new URLSearchParams(window.location.hash.slice(1));
-  window.history.replaceState(null, '', '/');
+export function enrolmentOf(text: string): { code: string } | { token: string } | null {
+  const trimmed = text.trim();
+  const hash = trimmed.includes('#') ? trimmed.slice(trimmed.indexOf('#') + 1) : '';
+  const params = new URLSearchParams(hash);
   const code = params.get('code');
-  let token = params.get('token');
-  if (code) {
-    const exchanged = await exchangeCode(code);
+  const token = params.get('token');
+  if (code) return { code };
+  if (token) return { token };
+  return /^[A-Za-z0-9_-]{16,}$/.test(trimmed) ? { code: trimmed } : null;
+}
+
+/** Signs this device in with an enrolment's code or token; the message to show, or null when it worked. */
+async function signInWith(enrolment: { code: string } | { token: string } | null): Promise<string | null> {
+  if (!enrolment) return 'This enrolment link is incomplete. Open the whole link the operator gave you.';
+  let token: string;
+  if ('code' in enrolment) {
+    const exchanged = await exchangeCode(enrolment.code);
     if ('notice' in exchanged) {
       const current = await store.credential();
       // Opening the same link again on a device it already signed in is not a problem.
       return current && !current.rejectedAt ? null : exchanged.notice;
     }
     token = exchanged.token;
-  }
-  if (!token) return 'This enrolment link is incomplete. Open the whole link the operator gave you.';
+  } else token = enrolment.token;
   const credential: DeviceCredential = {
     token,
     deviceId: null,
@@ -110,27 +120,47 @@ async function enrollFromLocation(): Promise<string | null> {
   return null;
 }
 
+/**
+ * Handles an enrolment link opened in the browser. Stores the token and removes the link from the
+ * address bar. Code and token travel in the fragment, so they never reach a server log.
+ */
+async function enrollFromLocation(): Promise<string | null> {
+  if (window.location.pathname !== '/enroll') return null;
+  const hash = window.location.hash;
+  window.history.replaceState(null, '', '/');
+  return signInWith(enrolmentOf(hash));
+}
+
 /** This device's sign-in state as a hook; handles an enrolment link on first use. */
 export function useDevice(): DeviceState {
-  const [state, setState] = useState<DeviceState>({ status: 'loading', name: null, notice: null });
+  const [state, setState] = useState<Omit<DeviceState, 'signIn'>>({
+    status: 'loading',
+    name: null,
+    notice: null,
+  });
+  const refresh = async (notice: string | null) => {
+    const credential = await store.credential();
+    setState({ status: statusOf(credential), name: credential?.name ?? null, notice });
+  };
   useEffect(() => {
-    let notice: string | null = null;
-    const refresh = async () => {
-      const credential = await store.credential();
-      setState({ status: statusOf(credential), name: credential?.name ?? null, notice });
-    };
     void (async () => {
-      notice = await enrollFromLocation();
-      await refresh();
+      const notice = await enrollFromLocation();
+      await refresh(notice);
       const credential = await store.credential();
       if (credential && !credential.rejectedAt && !credential.name) {
         await verify(credential);
-        await refresh();
+        await refresh(notice);
       }
     })();
     return onWorkerMessage((message) => {
-      if (message.type === 'auth-changed') void refresh();
+      if (message.type === 'auth-changed') void refresh(null);
     });
   }, []);
-  return state;
+  const signIn = async (text: string) => {
+    const notice = await signInWith(enrolmentOf(text));
+    await refresh(notice);
+    const credential = await store.credential();
+    if (!notice && credential && !credential.name) await refresh(null);
+  };
+  return { ...state, signIn };
 }

@@ -41,3 +41,29 @@ test('a one-time enrolment link signs the device in and uploads; the same link t
   }
   expect(await server.uploads()).toHaveLength(1);
 });
+
+test('a device never enrolled says so plainly, keeps files, and signs in from a pasted link', async ({
+  page,
+  server,
+}) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+  const signIn = page.getByRole('region', { name: 'Sign-in' });
+  await expect(signIn.getByRole('alert')).toContainText('This device is not signed in yet');
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+  await page
+    .getByLabel('Add files')
+    .setInputFiles({ name: 'deck.jpg', mimeType: 'image/jpeg', buffer: makeFile(20_000, 8) });
+  await expect(row(page, 'deck.jpg').locator('.detail')).toHaveText(
+    'waits until this device is signed in (see above)',
+  );
+  await expect(page.getByText('must be signed in again')).toHaveCount(0);
+
+  const device = await server.enroll('Bridge phone');
+  await signIn.getByLabel('Enrolment link or code').fill(linkOn(server.url, device?.enrollUrl ?? ''));
+  await signIn.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByText('Bridge phone')).toBeVisible();
+  await expect(signIn).toHaveCount(0);
+  await expect(row(page, 'deck.jpg').locator('.status')).toHaveText('Uploaded');
+  expect((await server.uploads()).map((u) => u.name)).toEqual(['deck.jpg']);
+});

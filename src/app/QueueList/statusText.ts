@@ -34,7 +34,7 @@ export function statusDetail(
     case 'backoff':
       return item.notBefore ? `server trouble; retrying at ${formatTime(item.notBefore)}` : 'retrying soon';
     case 'signed-out':
-      return item.lastError ?? 'This device must be signed in again.';
+      return 'waits until this device is signed in (see above)';
     case 'runner-stopped':
       return 'continues in a moment';
     case 'budget-day':
