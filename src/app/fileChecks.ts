@@ -1,7 +1,7 @@
 import { CHECKING_HOLD_MS } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { applyChange } from '../shared/queueStore.ts';
-import { checked, stillChecking } from '../shared/transitions.ts';
+import { checked, stillChecking, unreadableCopy } from '../shared/transitions.ts';
 import type { QueueItem } from '../shared/types.ts';
 
 /*
@@ -11,23 +11,47 @@ import type { QueueItem } from '../shared/types.ts';
  * a page closed mid-check lets it go at the end of the hold, unhashed.
  */
 
-/** A file to hash, from the page to the hash worker. */
+/**
+ * A stored file to hash, from the page to the hash worker: the file as picked when this page has it
+ * (read from the device's own storage, not IndexedDB's copy), else its queue id to read the copy.
+ */
 export interface HashRequest {
   id: number;
-  blob: Blob;
+  itemId: string;
+  picked?: Blob;
+}
+
+/**
+ * Files picked on this page, by queue id, until checked. Hashing these rather than IndexedDB's copy
+ * matters after upload: Chromium deletes a released copy's bytes only once no page or worker has
+ * read it, and a dedicated worker that had read it kept them on disk after it was terminated.
+ */
+const pickedFiles = new Map<string, Blob>();
+
+/** Remembers the file picked for a queue item, to be checked from it. */
+export function rememberPicked(itemId: string, file: Blob): void {
+  pickedFiles.set(itemId, file);
 }
 
 /** The hash worker's answers: progress, the digest (hex), or why it failed. */
 export type HashReply =
   | { id: number; hashed: number }
   | { id: number; sha256: string }
+  | { id: number; unreadable: true }
   | { id: number; error: string };
+
+/** The device stored a file it cannot read back: it cannot be sent, and the crew must add it again. */
+export class UnreadableCopy extends Error {}
 
 let worker: Worker | null = null;
 let nextJob = 0;
 
-/** SHA-256 (hex) of a Blob, computed off the page's thread. */
-export function hashInWorker(blob: Blob, onProgress?: (hashed: number) => void): Promise<string> {
+/** SHA-256 (hex) of a stored file, read and computed off the page's thread. */
+export function hashInWorker(
+  itemId: string,
+  onProgress?: (hashed: number) => void,
+  picked?: Blob,
+): Promise<string> {
   worker ??= new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module' });
   const w = worker;
   const id = ++nextJob;
@@ -42,6 +66,7 @@ export function hashInWorker(blob: Blob, onProgress?: (hashed: number) => void):
       if ('hashed' in reply) return onProgress?.(reply.hashed);
       done();
       if ('sha256' in reply) resolve(reply.sha256);
+      else if ('unreadable' in reply) reject(new UnreadableCopy());
       else reject(new Error(reply.error));
     };
     const onError = (event: ErrorEvent) => {
@@ -50,7 +75,7 @@ export function hashInWorker(blob: Blob, onProgress?: (hashed: number) => void):
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', onError);
-    w.postMessage({ id, blob } satisfies HashRequest);
+    w.postMessage({ id, itemId, picked } satisfies HashRequest);
   });
 }
 
@@ -93,6 +118,10 @@ export async function checkStoredFiles(hooks: CheckHooks): Promise<void> {
     } while (again);
   } finally {
     checking = false;
+    // A worker that handled a file keeps the last Blob reachable, and Chromium deletes a released
+    // file's bytes only once nothing holds it: the checker goes when there is nothing to check.
+    worker?.terminate();
+    worker = null;
   }
 }
 
@@ -103,19 +132,22 @@ async function checkOne(item: QueueItem, known: Set<string>, hooks: CheckHooks):
   const heldLongEnough =
     item.waitReason === 'checking' && (item.notBefore ?? 0) - Date.now() > CHECKING_HOLD_MS / 2;
   if (!heldLongEnough && (await hold())?.waitReason !== 'checking') return;
-  const blob = await store.blob(item.id);
-  if (!blob) return;
   const renew = setInterval(() => void hold().catch(() => {}), CHECKING_HOLD_MS / 3);
   // Small files are checked in a blink: only large ones say how far they got.
   const shown = item.size >= SHOW_PROGRESS_FROM;
   try {
     const sha256 = await hashInWorker(
-      blob as Blob,
+      item.id,
       (hashed) => shown && hooks.progress(item.id, hashed / item.size),
+      pickedFiles.get(item.id),
     );
     await applyChange(store, item.id, checked(sha256, known.has(sha256), Date.now()));
     known.add(sha256);
-  } catch {
+  } catch (err) {
+    if (err instanceof UnreadableCopy) {
+      await applyChange(store, item.id, unreadableCopy(Date.now()));
+      return hooks.changed();
+    }
     // Unreadable here: the upload reads the same bytes, and says so on the row if it cannot.
     await applyChange(store, item.id, (c) =>
       c.status === 'waiting' && c.waitReason === 'checking'
@@ -123,6 +155,7 @@ async function checkOne(item: QueueItem, known: Set<string>, hooks: CheckHooks):
         : null,
     );
   } finally {
+    pickedFiles.delete(item.id);
     clearInterval(renew);
     if (shown) hooks.progress(item.id, null);
   }

@@ -14,7 +14,7 @@ import {
   type QueueItem,
   type UploadTags,
 } from '../shared/types.ts';
-import { checkStoredFiles } from './fileChecks.ts';
+import { checkStoredFiles, rememberPicked } from './fileChecks.ts';
 import { readStorage, type StorageState } from './storageState.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
@@ -146,6 +146,7 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
   }));
   try {
     await store.add(added);
+    for (const { item, blob } of added) rememberPicked(item.id, blob);
   } catch (err) {
     const quota = err instanceof DOMException && err.name === 'QuotaExceededError';
     throw new AddFilesError(
@@ -155,20 +156,9 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
       names,
     );
   }
-  // Some browsers store a Blob they cannot read back later (WebKit bug 47700); find out now, not at sea.
-  const unreadable: string[] = [];
-  for (const { item } of added) {
-    const stored = await store.blob(item.id);
-    const ok = await stored
-      ?.slice(0, 1)
-      .arrayBuffer()
-      .then(() => true)
-      .catch(() => false);
-    if (!ok) {
-      unreadable.push(item.name);
-      await store.remove(item.id);
-    }
-  }
+  // A copy the device cannot read back (WebKit bug 47700) is found by the check that follows,
+  // which reads it in the hash worker: a Blob read here would keep the copy's bytes on disk after
+  // upload until this page's collector happened to run.
   // Ask once, with the first files: the browser may then not evict the queue under storage pressure.
   // Not awaited: a browser may hold the answer behind a prompt, and the upload must not wait for it.
   if (firstFiles) void navigator.storage?.persist?.().then(reloadQueue, () => {});
@@ -177,12 +167,6 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
   await requestUpload('added');
   await reloadQueue();
   void checkFiles();
-  if (unreadable.length) {
-    throw new AddFilesError(
-      `These files could not be read back from this device's storage and were not added: ${unreadable.join(', ')}.`,
-      unreadable,
-    );
-  }
 }
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;

@@ -81,6 +81,25 @@ export const forgetBackoff =
       ? { notBefore: null, waitReason: 'queued', updatedAt: now }
       : null;
 
+/**
+ * The device stored the file but cannot read it back (a browser fault): it fails at once with a
+ * reason to add it again, before any upload; the picked original is untouched on the device.
+ */
+export const unreadableCopy =
+  (now: number): Change =>
+  (item) =>
+    item.uploadUrl === null && item.status === 'waiting'
+      ? {
+          status: 'failed',
+          waitReason: null,
+          notBefore: null,
+          lastError: 'This device could not read back the copy it stored. Remove this file and add it again.',
+          waitingMs: waitedMs(item, now),
+          waitingSince: null,
+          updatedAt: now,
+        }
+      : null;
+
 /** Not yet started and not yet hashed: what a page may check before the upload begins. */
 const uncheckedAndUnsent = (item: QueueItem) =>
   item.sha256 === null && item.uploadUrl === null && item.status === 'waiting';

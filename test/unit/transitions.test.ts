@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_ADD_DEFAULTS, readAddDefaults } from '../../src/shared/addDefaults.ts';
 import type { Change } from '../../src/shared/queueStore.ts';
-import { checked, forgetBackoff, retag, stillChecking } from '../../src/shared/transitions.ts';
+import {
+  checked,
+  forgetBackoff,
+  retag,
+  stillChecking,
+  unreadableCopy,
+} from '../../src/shared/transitions.ts';
 import { newQueueItem, type QueueItem } from '../../src/shared/types.ts';
 
 const NOW = 1_000_000;
@@ -60,6 +66,18 @@ describe('a file stored first and checked after', () => {
     [
       'a file that went unhashed keeps going unhashed',
       checked('ab', false, NOW),
+      item({ uploadUrl: 'http://x/files/1' }),
+      null,
+    ],
+    [
+      'a stored copy that cannot be read fails before any upload',
+      unreadableCopy(NOW),
+      checking,
+      { status: 'failed', waitReason: null },
+    ],
+    [
+      'a file already started is left to its upload',
+      unreadableCopy(NOW),
       item({ uploadUrl: 'http://x/files/1' }),
       null,
     ],
