@@ -5,7 +5,6 @@ import { useDevice } from './deviceState.ts';
 import { LinkPanel } from './LinkPanel/index.tsx';
 import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
-import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
 import { registerWorker } from './swBridge.ts';
 import { UpdateBanner } from './UpdateBanner/index.tsx';
@@ -55,7 +54,6 @@ export function App() {
       {shareNotice && <p role="status">{shareNotice}</p>}
       <LinkPanel link={queue.link} />
       <AddFiles />
-      <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList
         items={queue.items}
         live={queue.live}
@@ -63,6 +61,8 @@ export function App() {
         loaded={queue.loaded}
         online={online}
         running={queue.running}
+        link={queue.link}
+        storage={queue.storage}
       />
       <details class="link-budget">
         <summary>Link and data budget</summary>
