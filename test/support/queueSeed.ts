@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// The writer runs in the page; the bench compiles this file without the DOM library otherwise.
 import type { Page } from 'playwright-core';
 import { newQueueItem, type QueueItem, type UploadStatus } from '../../src/shared/types.ts';
 
