@@ -113,7 +113,7 @@ describe('why a file is where it is', () => {
       true,
       'A copy is kept on this device',
     ],
-    ['uploaded, bytes not yet released', item('uploaded'), true, true, ''],
+    ['uploaded, bytes not yet released', item('uploaded'), true, true, 'Still on this device'],
   ];
   it.each(table)('%s', (_, it_, online, running, expected) => {
     const text = statusDetail(it_, online, running);

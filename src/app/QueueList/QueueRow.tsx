@@ -2,6 +2,7 @@ import { useLayoutEffect, useRef } from 'preact/hooks';
 import { bytesOnServer } from '../../shared/queueView.ts';
 import type { QueueItem } from '../../shared/types.ts';
 import { formatBytes } from '../format.ts';
+import { pure } from '../pure.ts';
 import { pauseItem, resumeItem, retryItem } from '../queueState.ts';
 import { fileBadge } from './fileBadge.ts';
 import { RowDetails } from './RowDetails.tsx';
@@ -48,8 +49,11 @@ function MainAction({ item }: { item: QueueItem }) {
   );
 }
 
-/** One file in the queue: what it is, where it is and why, and its time left; details on a tap. */
-export function QueueRow(props: {
+/**
+ * One file in the queue: what it is, where it is and why, and its time left; details on a tap.
+ * Rendered again only when its own props change, not on every scroll of the list.
+ */
+export const QueueRow = pure(function QueueRow(props: {
   item: QueueItem;
   position: number;
   setSize: number;
@@ -71,9 +75,14 @@ export function QueueRow(props: {
   const detail = statusDetail(item, props.online, props.running);
   const detailsId = `details-${item.id}`;
 
+  // While open, the list needs its height (details grow when Cancel asks, for one).
   useLayoutEffect(() => {
-    if (open && ref.current) onMeasure(ref.current.offsetHeight - ROW_HEIGHT);
-  });
+    const el = ref.current;
+    if (!open || !el) return;
+    const observer = new ResizeObserver(() => onMeasure(el.offsetHeight - ROW_HEIGHT));
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [open, onMeasure]);
 
   return (
     <li
@@ -129,4 +138,4 @@ export function QueueRow(props: {
       {open && <RowDetails item={item} id={detailsId} />}
     </li>
   );
-}
+});

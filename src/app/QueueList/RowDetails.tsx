@@ -75,15 +75,6 @@ export function RowDetails({ item, id }: { item: QueueItem; id: string }) {
           </div>
         ))}
       </dl>
-      {item.status === 'uploaded' && (
-        <p class="local-copy">
-          {item.releasedAt !== null
-            ? 'Removed from this device: the server holds it.'
-            : item.keepLocalCopy
-              ? 'A copy is kept on this device.'
-              : 'Still on this device.'}
-        </p>
-      )}
       {item.restarts > 0 && (
         <p class="note">
           Sent again from the start{item.restarts > 1 ? ` (${item.restarts} times)` : ''}: the server had lost

@@ -20,12 +20,12 @@ export function statusDetail(item: QueueItem, online: boolean, running: boolean)
     case 'failed':
       return item.lastError ?? 'Stopped for a reason the app did not record; Retry sends it again.';
     case 'paused':
-      return 'stopped by you; the server keeps what it has, Resume goes on from there';
+      return 'stopped by you; Resume goes on from where it stopped';
     case 'uploading':
       return 'being sent now';
     case 'uploaded':
       if (item.releasedAt !== null) return 'Removed from this device: the server holds it';
-      return item.keepLocalCopy ? 'A copy is kept on this device' : '';
+      return item.keepLocalCopy ? 'A copy is kept on this device' : 'Still on this device';
   }
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
   switch (reason) {

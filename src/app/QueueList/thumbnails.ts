@@ -11,6 +11,11 @@ const THUMB_PX = 96;
  * this is a few screens' worth; older ones are revoked as the list scrolls on.
  */
 const KEEP = 64;
+/**
+ * A row must stay this long before its image is decoded: rows that fly past in a fast scroll cancel
+ * their request first and cost nothing.
+ */
+const SETTLE_MS = 120;
 
 const cache = new LruCache<string, string>(KEEP, (url) => URL.revokeObjectURL(url));
 /** Files whose bytes could not be decoded as an image: not tried again. */
@@ -44,12 +49,18 @@ async function makeThumbnail(id: string): Promise<string | null> {
   }
 }
 
-/** Makes the thumbnails asked for, one at a time, newest request first (the rows now on screen). */
+/**
+ * Makes the thumbnails asked for, one at a time, newest request first (the rows now on screen), each
+ * after a short pause.
+ */
 async function work(): Promise<void> {
   if (working) return;
   working = true;
   try {
-    for (let id = lastKey(wanted); id !== undefined; id = lastKey(wanted)) {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+      const id = lastKey(wanted);
+      if (id === undefined) break;
       const url = await makeThumbnail(id).catch(() => null);
       const listeners = wanted.get(id);
       wanted.delete(id);
