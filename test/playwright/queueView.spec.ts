@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
 import { expect, makeFile, openApp, row, test } from './fixtures.ts';
 
 /** Where the screenshots are kept for people to look at (not cleared by the next run of other specs). */
@@ -175,4 +176,39 @@ test('the queue shows thumbnails, why files wait, details on a tap, filters, and
   await page.getByLabel('Price per GB').fill('2000');
   await page.getByRole('button', { name: 'Save link settings' }).click();
   await expect(spend).toHaveText(/^Data used today: \d+(\.\d)? (KB|MB) \(\$\d+\.\d\d\)$/);
+});
+
+test('while a file uploads, its row and the totals give the time left at the measured rate', async ({
+  page,
+  server,
+}) => {
+  // 400 kB/s and 150 ms each way: a 6 MB file takes about 15 s, long enough to read its time left.
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 400_000, delayMs: 150 });
+  try {
+    await openApp(page, server, link.url);
+    await expect(page.locator('.totals')).toContainText('Nothing left to send.');
+    const add = page.getByLabel('Add files');
+    await add.setInputFiles({ name: 'winch.mp4', mimeType: 'video/mp4', buffer: makeFile(6_000_000, 21) });
+    const winch = row(page, 'winch.mp4');
+    await expect(winch.locator('.status')).toHaveText('Uploading');
+    await add.setInputFiles({ name: 'log.pdf', mimeType: 'application/pdf', buffer: makeFile(400_000, 22) });
+    const log = row(page, 'log.pdf');
+    await expect(log.locator('.status')).toHaveText('Waiting');
+    // Once chunks have reached the server, the estimate is a number, and the file in line after it
+    // is said to be done later than the one on the wire.
+    await expect(winch.locator('.eta')).toHaveText(/^ · (under a minute|about \d+ min) left$/, {
+      timeout: 30_000,
+    });
+    await expect(log.locator('.eta')).toHaveText(/^ · done in (under a minute|about \d+ min)$/);
+    await expect(page.locator('.totals')).toContainText(
+      /^2 files to send · [\d.]+ (KB|MB) left · all done in (under a minute|about \d+ min) at [\d.]+ (kbit|Mbit)\/s$/,
+    );
+    await expect(log.locator('.status')).toHaveText('Uploaded', { timeout: 60_000 });
+    await expect(winch.locator('.status')).toHaveText('Uploaded');
+    // Done: no time left is shown for sent files.
+    await expect(page.locator('.queue .eta')).toHaveCount(0);
+    await expect(page.locator('.totals')).toContainText('Nothing left to send.');
+  } finally {
+    await link.close();
+  }
 });
