@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { seedQueue, writeSeed } from '../support/queueSeed.ts';
 import { expect, openApp, row, test } from './fixtures.ts';
 
@@ -36,6 +37,11 @@ test('5,000 queued files render at once, only the rows near the screen are in th
   await expect(row(page, last)).toHaveAttribute('aria-posinset', String(COUNT));
   await expect(row(page, first)).toHaveCount(0);
   expect(await list.getByRole('listitem').count()).toBeLessThanOrEqual(60);
+
+  mkdirSync('test-results/screens', { recursive: true });
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect(row(page, last)).toBeInViewport();
+  await page.screenshot({ path: 'test-results/screens/queue-5000-end-360x740.png' });
 
   // A filter narrows the 5,000 to the failed 500, still rendering only a screenful.
   await page.getByRole('button', { name: /^Failed \d+$/ }).click();

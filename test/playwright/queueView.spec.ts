@@ -127,6 +127,9 @@ test('the queue shows thumbnails, why files wait, details on a tap, filters, and
     await page.setViewportSize({ width, height });
     await page.screenshot({ path: `${SCREENS}/queue-offline-${width}x${height}.png`, fullPage: true });
   }
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: `${SCREENS}/queue-offline-dark-1024x768.png`, fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
   await pumpDetails.click();
 
   await pump.getByRole('button', { name: 'Resume' }).click();
