@@ -14,7 +14,9 @@ export function printLink(r, table) {
   const x = (ratio) => (ratio === null || ratio === undefined ? '–' : `${ratio.toFixed(2)}×`);
   const mib = (bytes) => (bytes === null ? '–' : `${(bytes / MiB).toFixed(1)} MiB`);
   if (r.parallel > 1) {
-    console.log(`\n(${r.parallel} client runs at once on rate-limited links, each on its own server and link; lan alone)`);
+    console.log(
+      `\n(${r.parallel} client runs at once on rate-limited links, each on its own server and link; lan alone)`,
+    );
   }
   r.profiles.forEach((p, i) => {
     const link = p.uplinkBytesPerSec

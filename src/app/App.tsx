@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
+import { ForegroundOnly } from './ForegroundOnly/index.tsx';
 import { LinkPanel } from './LinkPanel/index.tsx';
 import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
@@ -52,12 +53,16 @@ export function App() {
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
       <DeviceBanner device={device} />
       {shareNotice && <p role="status">{shareNotice}</p>}
+      <ForegroundOnly
+        pending={queue.items.filter((i) => i.status === 'waiting' || i.status === 'uploading').length}
+      />
       <LinkPanel link={queue.link} />
-      <AddFiles />
+      <AddFiles items={queue.items} />
       <QueueList
         items={queue.items}
         live={queue.live}
         storageFull={queue.storageFull}
+        checking={queue.checking}
         loaded={queue.loaded}
         online={online}
         running={queue.running}

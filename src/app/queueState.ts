@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
+import { CHECKING_HOLD_MS } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
-import { hashBlob } from '../shared/hashBlob.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
-import { applyChange, type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
+import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
-import { pause, reprioritise, resume, retry } from '../shared/transitions.ts';
+import { pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
 import {
   clampPriority,
   type NewFile,
@@ -14,6 +14,7 @@ import {
   type QueueItem,
   type UploadTags,
 } from '../shared/types.ts';
+import { checkStoredFiles } from './fileChecks.ts';
 import { readStorage, type StorageState } from './storageState.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
@@ -32,6 +33,8 @@ export interface QueueState {
   storageFull: Record<string, string>;
   /** What the worker last said about the link to shore. */
   link: LinkSnapshot | null;
+  /** Files being checked (hashed) on this device, and how far, 0–1. */
+  checking: Record<string, number>;
 }
 
 type Listener = (state: QueueState) => void;
@@ -43,6 +46,7 @@ let state: QueueState = {
   storage: null,
   storageFull: {},
   link: null,
+  checking: {},
 };
 const listeners = new Set<Listener>();
 
@@ -68,39 +72,6 @@ export function queuedBlob(id: string): Promise<Blob | undefined> {
   return store.blob(id);
 }
 
-let hashing = false;
-
-/**
- * Files shared into the app are queued unhashed (the worker carries no SHA-256 of its own for
- * streams); the page hashes them when it opens, before their upload starts. A file whose upload
- * began first goes without the whole-file hash: its blocks are still checked one by one.
- */
-async function hashMissing(): Promise<void> {
-  if (hashing) return;
-  hashing = true;
-  try {
-    for (const item of await store.all()) {
-      if (item.sha256 !== null || item.uploadUrl !== null || item.status === 'uploaded') continue;
-      const blob = await store.blob(item.id);
-      if (!blob) continue;
-      const sha256 = await hashBlob(blob as Blob);
-      await applyChange(store, item.id, (c) =>
-        c.sha256 === null && c.uploadUrl === null ? { sha256 } : null,
-      );
-    }
-  } finally {
-    hashing = false;
-  }
-}
-
-/** A file picked by the user, hashed and ready to queue. */
-export interface PreparedFile {
-  file: File;
-  sha256: string;
-  /** The queued item with the same content, if there is one. */
-  duplicateOf: QueueItem | null;
-}
-
 /** Options chosen in the Add files form. */
 export interface AddOptions {
   priority: number;
@@ -109,32 +80,31 @@ export interface AddOptions {
   keepLocalCopy?: boolean;
 }
 
-/** Hashes picked files and finds the ones already waiting, uploading, paused or uploaded. */
-export async function prepareFiles(files: File[], onProgress?: (done: number, total: number) => void) {
-  const total = files.reduce((sum, f) => sum + f.size, 0);
-  const known = new Map<string, QueueItem>();
-  for (const item of await store.all())
-    if (item.sha256 && item.status !== 'failed') known.set(item.sha256, item);
-  const prepared: PreparedFile[] = [];
-  let done = 0;
-  for (const file of files) {
-    const sha256 = await hashBlob(file, (n) => onProgress?.(done + n, total));
-    done += file.size;
-    const earlier = prepared.find((p) => p.sha256 === sha256);
-    prepared.push({
-      file,
-      sha256,
-      duplicateOf: known.get(sha256) ?? (earlier ? asItem(earlier) : null),
-    });
-  }
-  return prepared;
+/** Hashes the files that have no hash yet, in the background, and shows how far it got. */
+function checkFiles(): Promise<void> {
+  return checkStoredFiles({
+    progress(id, fraction) {
+      const { [id]: _done, ...rest } = state.checking;
+      publish({ ...state, checking: fraction === null ? rest : { ...rest, [id]: fraction } });
+    },
+    changed: afterChecks,
+  });
 }
 
-const asItem = (p: PreparedFile): QueueItem =>
-  newQueueItem(
-    { id: 'pending', blob: p.file, name: p.file.name, type: p.file.type, sha256: p.sha256 },
-    Date.now(),
-  );
+let checksSettled: ReturnType<typeof setTimeout> | null = null;
+
+/**
+ * A file was checked: the worker hears of it at once (its run may be waiting for just this file),
+ * the list at most every 300 ms over a batch.
+ */
+function afterChecks(): void {
+  void postToWorker({ type: 'drain', reason: 'checked' });
+  if (checksSettled) return;
+  checksSettled = setTimeout(() => {
+    checksSettled = null;
+    void reloadQueue();
+  }, 300);
+}
 
 /** Why some files could not be added, in words for the crew. */
 export class AddFilesError extends Error {
@@ -148,13 +118,14 @@ export class AddFilesError extends Error {
 }
 
 /**
- * Stores files in the queue (all or none), checks each can be read back, and asks the worker to
- * upload them. Refuses up front when the device's storage would not hold them.
+ * Stores files in the queue at once (all or none), checks each can be read back, and asks the
+ * worker to upload them; each is then hashed in the background (see fileChecks.ts) and waits for
+ * that while this page is open. Refuses up front when the device's storage would not hold them.
  */
-export async function addPrepared(files: PreparedFile[], options: AddOptions): Promise<void> {
+export async function addFiles(files: File[], options: AddOptions): Promise<void> {
   if (!files.length) return;
-  const names = files.map((f) => f.file.name);
-  const bytes = files.reduce((sum, f) => sum + f.file.size, 0);
+  const names = files.map((f) => f.name);
+  const bytes = files.reduce((sum, f) => sum + f.size, 0);
   const room = storageRoom(await navigator.storage?.estimate?.().catch(() => undefined), bytes);
   if (!room.fits) {
     throw new AddFilesError(
@@ -164,18 +135,18 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
   }
   const now = Date.now();
   const firstFiles = (await store.all()).length === 0;
-  const added: NewFile<Blob>[] = files.map((f) => ({
-    blob: f.file,
+  const added: NewFile<Blob>[] = files.map((file) => ({
+    blob: file,
     item: newQueueItem(
       {
         id: crypto.randomUUID(),
-        blob: f.file,
-        name: f.file.name,
-        type: f.file.type,
+        blob: file,
+        name: file.name,
+        type: file.type,
         priority: clampPriority(options.priority),
         tags: options.tags,
-        sha256: f.sha256,
         keepLocalCopy: options.keepLocalCopy ?? false,
+        checkingUntil: now + CHECKING_HOLD_MS,
       },
       now,
     ),
@@ -212,6 +183,7 @@ export async function addPrepared(files: PreparedFile[], options: AddOptions): P
   // before the files show as Waiting: a crew member who sees them queued may close the app at once.
   await requestUpload('added');
   await reloadQueue();
+  void checkFiles();
   if (unreadable.length) {
     throw new AddFilesError(
       `These files could not be read back from this device's storage and were not added: ${unreadable.join(', ')}.`,
@@ -285,6 +257,11 @@ export async function removeItem(id: string): Promise<void> {
   await reloadQueue();
 }
 
+/** Changes a waiting file's tags, before its upload is created (they travel with it). */
+export async function setTags(id: string, tags: UploadTags): Promise<void> {
+  await change(id, retag(tags, Date.now()));
+}
+
 /** Changes a file's priority (1–10) while it is not yet uploaded. */
 export async function setPriority(id: string, priority: number): Promise<void> {
   const item = await change(id, reprioritise(priority, Date.now()));
@@ -339,7 +316,7 @@ function watchdog(): void {
 function start(): void {
   if (started) return;
   started = true;
-  void reloadQueue().then(hashMissing);
+  void reloadQueue().then(checkFiles);
   // What the worker last knew of the link, until it says more.
   void new IdbSettingsStore()
     .linkSnapshot()

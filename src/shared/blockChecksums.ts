@@ -18,10 +18,34 @@ const BLOCK_STEP = 64 * 1024;
 /** Computes a SHA-256 digest, reading its input before it returns (Web Crypto copies it at once). */
 export type Sha256 = (data: Uint8Array) => Promise<ArrayBuffer>;
 
+/** A read from a byte stream. */
+export type ByteRead = { done: boolean; value?: Uint8Array };
+
+/**
+ * The parts of a WHATWG ReadableStream of bytes this folder uses (it has no DOM types): a reader
+ * that fills a view we give it (BYOB), or a plain one that hands out its own chunks.
+ */
+export interface ByteStream {
+  getReader(options: { mode: 'byob' }): ViewReader;
+  getReader(): ChunkReader;
+}
+
+/** Reads into the caller's view (a BYOB reader). */
+interface ViewReader {
+  read(view: Uint8Array): Promise<ByteRead>;
+  cancel(): Promise<void>;
+}
+
+/** Reads the stream's own chunks. */
+interface ChunkReader {
+  read(): Promise<ByteRead>;
+  cancel(): Promise<void>;
+}
+
 /** A Blob whose bytes can be streamed; browser Blobs and Files, and Node's, are. */
 export interface StreamedBlob {
   readonly size: number;
-  stream(): ReadableStream<Uint8Array>;
+  stream(): ByteStream;
 }
 
 /** Digests still being computed at most: their inputs are copies held by the digest itself. */
@@ -60,7 +84,10 @@ export async function blockChecksums(chunk: StreamedBlob, sha256: Sha256 = webCr
       reader.close();
     }
   }
-  return formatBlockChecksums(blockSize, (await Promise.all(digests)).map((d) => new Uint8Array(d)));
+  return formatBlockChecksums(
+    blockSize,
+    (await Promise.all(digests)).map((d) => new Uint8Array(d)),
+  );
 }
 
 /**
@@ -68,10 +95,10 @@ export async function blockChecksums(chunk: StreamedBlob, sha256: Sha256 = webCr
  * valid until the next read. Uses a BYOB reader where the stream is a byte stream (Chromium's and
  * Node's Blobs), or copies from the chunks of a plain one.
  */
-function blockReader(stream: ReadableStream<Uint8Array>, capacity: number) {
+function blockReader(stream: ByteStream, capacity: number) {
   let buffer = new ArrayBuffer(capacity);
-  let byob: ReadableStreamBYOBReader | null = null;
-  let plain: ReadableStreamDefaultReader<Uint8Array> | null = null;
+  let byob: ViewReader | null = null;
+  let plain: ChunkReader | null = null;
   try {
     byob = stream.getReader({ mode: 'byob' });
   } catch {
@@ -90,14 +117,15 @@ function blockReader(stream: ReadableStream<Uint8Array>, capacity: number) {
           filled += value.byteLength;
           continue;
         }
-        if (!rest?.byteLength) {
-          const { value, done } = await plain!.read();
-          if (done) throw ended();
-          rest = value;
+        let piece: Uint8Array | null = rest?.byteLength ? rest : null;
+        if (!piece) {
+          const { value, done } = await (plain as ChunkReader).read();
+          if (done || !value) throw ended();
+          piece = value;
         }
-        const take = Math.min(rest.byteLength, length - filled);
-        new Uint8Array(buffer, filled, take).set(rest.subarray(0, take));
-        rest = rest.subarray(take);
+        const take = Math.min(piece.byteLength, length - filled);
+        new Uint8Array(buffer, filled, take).set(piece.subarray(0, take));
+        rest = piece.subarray(take);
         filled += take;
       }
       return new Uint8Array(buffer, 0, length);

@@ -9,3 +9,10 @@ export const RUN_HARD_LIMIT_MS = 150_000;
 
 /** Longest wait for the server's answer to "do you already hold this file?" before uploading it anyway. */
 export const DEDUPE_TIMEOUT_MS = 15_000;
+
+/**
+ * How long a stored file is held for the page that is hashing it; the page renews the hold every
+ * third of it. A page closed mid-hash lets the file go this long after: unhashed, its blocks are
+ * still checked one by one.
+ */
+export const CHECKING_HOLD_MS = 15_000;

@@ -29,7 +29,8 @@ export type WorkerMessage =
 /** Messages from a page to the worker. */
 export type PageMessage =
   | { type: 'drain'; reason: string }
-  | { type: 'skip-waiting' }
+  /** From workbox-window's `messageSkipWaiting()`: the waiting worker takes over now. */
+  | { type: 'SKIP_WAITING' }
   /** The page paused or removed this item; stop its upload if it is running. */
   | { type: 'interrupt'; id: string }
   /** The page removed an item for good; end its upload on the server. */

@@ -1,6 +1,7 @@
+import { cleanTags } from './addDefaults.ts';
 import { type Admission, isAdmissionWait } from './admission.ts';
 import type { Change } from './queueStore.ts';
-import { clampPriority, waitedMs } from './types.ts';
+import { clampPriority, type QueueItem, type UploadTags, waitedMs } from './types.ts';
 
 /*
  * What the crew can ask of a queued file, as conditional changes: each applies only from the states
@@ -53,6 +54,17 @@ export const reprioritise =
   (item) =>
     item.status === 'uploaded' ? null : { priority: clampPriority(priority), updatedAt: now };
 
+/**
+ * Changes a file's tags while they can still reach shore: they travel as tus metadata when the
+ * upload is created, so only before that.
+ */
+export const retag =
+  (tags: UploadTags, now: number): Change =>
+  (item) =>
+    item.uploadUrl === null && item.status !== 'uploaded' && item.status !== 'uploading'
+      ? { tags: cleanTags(tags), updatedAt: now }
+      : null;
+
 /** An item left Uploading by a runner that died goes back to Waiting (the new runner holds the lock). */
 export const reclaim =
   (now: number): Change =>
@@ -61,13 +73,50 @@ export const reclaim =
       ? { status: 'waiting', waitReason: 'queued', waitingSince: now, updatedAt: now }
       : null;
 
-/** The link is back: a retry waiting out a backoff may go now. */
+/** The link is back: a retry waiting out a backoff may go now (a file being checked stays held). */
 export const forgetBackoff =
   (now: number): Change =>
   (item) =>
-    item.status === 'waiting' && item.notBefore !== null
+    item.status === 'waiting' && item.notBefore !== null && item.waitReason !== 'checking'
       ? { notBefore: null, waitReason: 'queued', updatedAt: now }
       : null;
+
+/** Not yet started and not yet hashed: what a page may check before the upload begins. */
+const uncheckedAndUnsent = (item: QueueItem) =>
+  item.sha256 === null && item.uploadUrl === null && item.status === 'waiting';
+
+/**
+ * A page is hashing the file: it waits until `until` unless the page says more. Only a file that
+ * waits in line or is being checked already; one in a backoff or held by a budget keeps its reason.
+ */
+export const stillChecking =
+  (until: number, now: number): Change =>
+  (item) =>
+    uncheckedAndUnsent(item) && (item.waitReason === 'queued' || item.waitReason === 'checking')
+      ? { waitReason: 'checking', notBefore: until, updatedAt: now }
+      : null;
+
+/**
+ * The file's hash is known: it is recorded, and the file goes in line, or, when `duplicate` (the
+ * same content is queued or uploaded already), it is paused so that no satellite byte goes on it
+ * before someone says so. Declined once the upload has started without it.
+ */
+export const checked =
+  (sha256: string, duplicate: boolean, now: number): Change =>
+  (item) => {
+    if (item.sha256 !== null || item.uploadUrl !== null) return null;
+    if (item.status !== 'waiting' || item.waitReason !== 'checking') return { sha256, updatedAt: now };
+    if (!duplicate) return { sha256, waitReason: 'queued', notBefore: null, updatedAt: now };
+    return {
+      sha256,
+      status: 'paused',
+      waitReason: 'duplicate',
+      notBefore: null,
+      waitingMs: waitedMs(item, now),
+      waitingSince: null,
+      updatedAt: now,
+    };
+  };
 
 /**
  * A file that admission refused waits with its reason, until `retryAt` when there is one; one that

@@ -1,3 +1,5 @@
+import type { ByteStream } from './blockChecksums.ts';
+
 /** Where an item is in its life; the page shows these as Waiting, Uploading, Paused, Uploaded, Failed. */
 export type UploadStatus = 'waiting' | 'uploading' | 'paused' | 'uploaded' | 'failed';
 
@@ -8,14 +10,26 @@ export type UploadStatus = 'waiting' | 'uploading' | 'paused' | 'uploaded' | 'fa
 export type AdmissionWait = 'budget-day' | 'budget-month' | 'metered' | 'save-data';
 
 /** Why a waiting item is not moving yet. */
-export type WaitReason = 'queued' | 'offline' | 'backoff' | 'signed-out' | 'runner-stopped' | AdmissionWait;
+/**
+ * Why a file waits (or, for `duplicate`, why it was paused): `checking` while an open page hashes
+ * it after it was stored, `duplicate` when its content turned out to be queued already.
+ */
+export type WaitReason =
+  | 'queued'
+  | 'checking'
+  | 'duplicate'
+  | 'offline'
+  | 'backoff'
+  | 'signed-out'
+  | 'runner-stopped'
+  | AdmissionWait;
 
 /** The part of a Blob the core needs; a browser Blob or File satisfies it. */
 export interface BlobLike {
   readonly size: number;
   readonly type: string;
   slice(start?: number, end?: number, contentType?: string): BlobLike;
-  stream(): ReadableStream<Uint8Array>;
+  stream(): ByteStream;
 }
 
 /** The part of an AbortSignal the core needs. */
@@ -92,9 +106,12 @@ export function newQueueItem(
     tags?: UploadTags;
     sha256?: string | null;
     keepLocalCopy?: boolean;
+    /** Held until then while a page hashes the file (see `stillChecking`). */
+    checkingUntil?: number | null;
   },
   now: number,
 ): QueueItem {
+  const checking = init.checkingUntil != null && init.checkingUntil > now;
   return {
     id: init.id,
     name: init.name,
@@ -105,8 +122,8 @@ export function newQueueItem(
     priority: init.priority ?? 5,
     tags: init.tags ?? {},
     status: 'waiting',
-    waitReason: 'queued',
-    notBefore: null,
+    waitReason: checking ? 'checking' : 'queued',
+    notBefore: checking ? (init.checkingUntil ?? null) : null,
     bytesConfirmed: 0,
     uploadUrl: null,
     attempts: 0,

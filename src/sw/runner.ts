@@ -26,6 +26,9 @@ const store = new IdbQueueStore();
 /** The queue as the worker sees it, for other handlers (e.g. the share target). */
 export const queueStore = store;
 
+/** Ends of the run's current waits, so that news from a page cuts them short. */
+const sleepers = new Set<() => void>();
+
 const clock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal?: SignalLike) =>
@@ -33,12 +36,23 @@ const clock: Clock = {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
+        sleepers.delete(done);
         resolve();
       };
       const timer = setTimeout(done, Math.max(0, ms));
       signal?.addEventListener('abort', done);
+      sleepers.add(done);
     }),
 };
+
+/**
+ * A page changed the queue (a file checked, resumed, added): a run waiting for a file's time to
+ * come looks again now instead of at the time it had planned. The engine's wait is only ever for
+ * the next item to become runnable, so waking it early is always safe.
+ */
+export function nudge(): void {
+  for (const wake of [...sleepers]) wake();
+}
 
 /** Headers that authenticate this device, when it was enrolled. */
 async function authHeaders(): Promise<Record<string, string>> {

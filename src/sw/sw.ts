@@ -6,6 +6,7 @@ import {
   forgetBackoff,
   hasPendingWork,
   interrupt,
+  nudge,
   queueStore,
   requestSync,
   runQueue,
@@ -69,10 +70,11 @@ self.addEventListener('message', (event) => {
   const message = event.data;
   if (!isPageMessage(message)) return;
   switch (message.type) {
-    case 'skip-waiting':
+    case 'SKIP_WAITING':
       void self.skipWaiting();
       break;
     case 'drain':
+      nudge();
       if (message.reason === 'online') event.waitUntil(forgetBackoff().then(() => runQueue('page:online')));
       else event.waitUntil(runQueue(`page:${message.reason}`));
       break;

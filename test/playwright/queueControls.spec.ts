@@ -133,7 +133,10 @@ test('cancel asks, and "Remove for good" ends the upload on the server', async (
   }
 });
 
-test('adding the same file twice asks first', async ({ page, server }) => {
+test('adding the same file twice pauses the copy and asks, sending nothing for it', async ({
+  page,
+  server,
+}) => {
   await openApp(page, server);
   const buffer = makeFile(100_000, 77);
   const input = page.getByLabel('Add files');
@@ -143,10 +146,27 @@ test('adding the same file twice asks first', async ({ page, server }) => {
   await input.setInputFiles({ name: 'certificate-copy.pdf', mimeType: 'application/pdf', buffer });
   const prompt = page.getByRole('dialog', { name: 'Already queued' });
   await expect(prompt).toContainText('certificate-copy.pdf — same as certificate.pdf (Uploaded)');
-  await prompt.getByRole('button', { name: 'Skip duplicates' }).click();
+  await expect(row(page, 'certificate-copy.pdf').locator('.status')).toHaveText('Paused');
+  await expect(row(page, 'certificate-copy.pdf').locator('.detail')).toContainText('same content');
+  // The question survives a reload: it comes from the queue, not from the page's memory.
+  await page.reload();
+  await prompt.getByRole('button', { name: 'Remove the copy' }).click();
   await expect(prompt).toHaveCount(0);
   await expect(page.getByRole('list', { name: 'Upload queue' }).getByRole('listitem')).toHaveCount(1);
   expect(await server.uploads()).toHaveLength(1);
+});
+
+test('a copy can be uploaded anyway', async ({ page, server }) => {
+  await openApp(page, server);
+  const buffer = makeFile(50_000, 78);
+  const input = page.getByLabel('Add files');
+  await input.setInputFiles({ name: 'pump.jpg', mimeType: 'image/jpeg', buffer });
+  await expect(row(page, 'pump.jpg').locator('.status')).toHaveText('Uploaded');
+  await input.setInputFiles({ name: 'pump-again.jpg', mimeType: 'image/jpeg', buffer });
+  const prompt = page.getByRole('dialog', { name: 'Already queued' });
+  await prompt.getByRole('button', { name: 'Upload anyway' }).click();
+  await expect(prompt).toHaveCount(0);
+  await expect(row(page, 'pump-again.jpg').locator('.status')).toHaveText('Uploaded');
 });
 
 test('uploaded items can be cleared from the list', async ({ page, server }) => {

@@ -168,7 +168,7 @@ test('the queue shows thumbnails, why files wait, details on a tap, filters, and
 
   await filter(page, 'Waiting').click();
   await expect(list.getByRole('listitem')).toHaveCount(0);
-  await expect(page.getByText('Nothing waiting: every file is uploaded or failed.')).toBeVisible();
+  await expect(page.getByText('No waiting files.')).toBeVisible();
   await filter(page, 'All').click();
   await expect(list.getByRole('listitem')).toHaveCount(3);
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { DigestsAhead } from '../../src/shared/digestsAhead.ts';
 import type { StreamedBlob } from '../../src/shared/blockChecksums.ts';
+import { DigestsAhead } from '../../src/shared/digestsAhead.ts';
 
 /** A stand-in digest: the chunk's bytes as text, so a wrong range shows in the answer. */
 function textOf(chunk: StreamedBlob): Promise<string> {
-  return new Response(chunk.stream()).text();
+  return new Response(chunk.stream() as ReadableStream<Uint8Array>).text();
 }
 
 function recorder(fail: (start: string) => boolean = () => false) {

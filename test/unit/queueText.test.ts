@@ -95,7 +95,21 @@ describe('why a file is where it is', () => {
     ],
     ['metered', item('waiting', { waitReason: 'metered' }), true, true, /metered link/],
     ['data saver', item('waiting', { waitReason: 'save-data' }), true, true, /data saver/],
+    [
+      'being checked, with how far',
+      item('waiting', { waitReason: 'checking' }),
+      true,
+      true,
+      /^checking the file on this device before sending$/,
+    ],
     ['uploading', item('uploading'), true, true, 'being sent now'],
+    [
+      'paused as a copy of a queued file',
+      item('paused', { waitReason: 'duplicate' }),
+      true,
+      true,
+      /^same content as a file already in the queue/,
+    ],
     ['paused', item('paused'), true, true, /^stopped by you/],
     [
       'failed with a reason',
@@ -121,8 +135,15 @@ describe('why a file is where it is', () => {
     else expect(text).toMatch(expected);
   });
 
+  it('says how far the check on this device has got', () => {
+    expect(statusDetail(item('waiting', { waitReason: 'checking' }), true, true, 0.426)).toBe(
+      'checking the file on this device before sending (42%)',
+    );
+  });
+
   it('every reason a file can wait for has its own words', () => {
     const reasons: WaitReason[] = [
+      'checking',
       'queued',
       'offline',
       'backoff',

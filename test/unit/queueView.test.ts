@@ -55,6 +55,7 @@ describe('what goes by itself', () => {
   const table: [UploadStatus, WaitReason | null, boolean][] = [
     ['uploading', null, true],
     ['waiting', 'queued', true],
+    ['waiting', 'checking', true],
     ['waiting', 'offline', true],
     ['waiting', 'backoff', true],
     ['waiting', 'runner-stopped', true],
@@ -65,6 +66,7 @@ describe('what goes by itself', () => {
     ['waiting', 'metered', false],
     ['waiting', 'save-data', false],
     ['paused', null, false],
+    ['paused', 'duplicate', false],
     ['failed', null, false],
     ['uploaded', null, false],
   ];

@@ -1,38 +1,35 @@
-import { useState } from 'preact/hooks';
-import type { UploadTags } from '../../shared/types.ts';
-import { AddFilesError, addPrepared, type PreparedFile, prepareFiles } from '../queueState.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { cleanTags } from '../../shared/addDefaults.ts';
+import { IdbSettingsStore } from '../../shared/db/IdbSettingsStore.ts';
+import type { QueueItem, UploadTags } from '../../shared/types.ts';
+import { AddFilesError, addFiles } from '../queueState.ts';
+import { TagFields } from '../TagFields/index.tsx';
 import { DuplicatePrompt } from './DuplicatePrompt.tsx';
 
-const DOCUMENT_TYPES = ['Photo', 'Video', 'Certificate', 'Manual', 'Invoice', 'Report', 'Other'];
+const settings = new IdbSettingsStore();
 
-/** The file picker with the tags that travel with the files; files are stored before anything is sent. */
-export function AddFiles() {
+/**
+ * The file picker with the tags that travel with the files. Files are stored the moment they are
+ * picked, then checked in the background; nothing is sent before they are stored.
+ */
+export function AddFiles({ items }: { items: QueueItem[] }) {
   const [error, setError] = useState<string | null>(null);
-  const [checking, setChecking] = useState<string | null>(null);
-  const [pending, setPending] = useState<PreparedFile[] | null>(null);
+  const [storing, setStoring] = useState(false);
   const [priority, setPriority] = useState(5);
-  const [documentType, setDocumentType] = useState('');
-  const [systemTag, setSystemTag] = useState('');
-  const [directories, setDirectories] = useState('');
+  const [tags, setTags] = useState<UploadTags>({});
   const [keepLocalCopy, setKeepLocalCopy] = useState(false);
 
-  const tags = (): UploadTags => {
-    const t: UploadTags = {};
-    if (documentType) t.documentType = documentType;
-    if (systemTag.trim()) t.systemTag = systemTag.trim();
-    if (directories.trim()) t.directories = directories.trim();
-    return t;
-  };
-
-  const add = async (files: PreparedFile[]) => {
-    setPending(null);
-    try {
-      await addPrepared(files, { priority, tags: tags(), keepLocalCopy });
-    } catch (err) {
-      const list = err instanceof AddFilesError ? err.notAdded : files.map((f) => f.file.name);
-      setError(`${err instanceof Error ? err.message : String(err)} (not added: ${list.join(', ')})`);
-    }
-  };
+  // The form starts with the choices of its last use: a batch of photos is rarely the last one.
+  useEffect(() => {
+    void settings
+      .addDefaults()
+      .then((last) => {
+        setPriority(last.priority);
+        setTags(last.tags);
+        setKeepLocalCopy(last.keepLocalCopy);
+      })
+      .catch(() => {});
+  }, []);
 
   const onChange = async (event: Event) => {
     const input = event.currentTarget as HTMLInputElement;
@@ -40,32 +37,23 @@ export function AddFiles() {
     input.value = '';
     if (!files.length) return;
     setError(null);
+    setStoring(true);
+    const chosen = { priority, tags: cleanTags(tags), keepLocalCopy };
+    void settings.setAddDefaults(chosen).catch(() => {});
     try {
-      setChecking('Checking files…');
-      const prepared = await prepareFiles(files, (done, total) =>
-        setChecking(`Checking files… ${total ? Math.floor((done / total) * 100) : 100}%`),
-      );
-      setChecking(null);
-      if (prepared.some((p) => p.duplicateOf)) setPending(prepared);
-      else await add(prepared);
+      await addFiles(files, chosen);
     } catch (err) {
-      setChecking(null);
-      setError(
-        `Could not read ${files.map((f) => f.name).join(', ')}: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      const list = err instanceof AddFilesError ? err.notAdded : files.map((f) => f.name);
+      setError(`${err instanceof Error ? err.message : String(err)} (not added: ${list.join(', ')})`);
+    } finally {
+      setStoring(false);
     }
   };
 
   return (
     <section class="add-files" aria-label="New files">
       <div class="add-row">
-        <input
-          id="add-files-input"
-          type="file"
-          multiple
-          onChange={onChange}
-          disabled={!!checking || !!pending}
-        />
+        <input id="add-files-input" type="file" multiple onChange={onChange} disabled={storing} />
         <label class="button" for="add-files-input">
           Add files
         </label>
@@ -75,7 +63,7 @@ export function AddFiles() {
           accept="image/*,video/*"
           capture="environment"
           onChange={onChange}
-          disabled={!!checking || !!pending}
+          disabled={storing}
         />
         <label class="button secondary" for="take-photo-input">
           Take photo or video
@@ -96,37 +84,8 @@ export function AddFiles() {
           </select>
         </label>
       </div>
-      <div class="add-row tags">
-        <label>
-          Document type{' '}
-          <select
-            value={documentType}
-            onChange={(e) => setDocumentType((e.currentTarget as HTMLSelectElement).value)}
-          >
-            <option value="">—</option>
-            {DOCUMENT_TYPES.map((t) => (
-              <option key={t} value={t}>
-                {t}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Ship system{' '}
-          <input
-            value={systemTag}
-            placeholder="e.g. Main engine"
-            onInput={(e) => setSystemTag((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
-        <label>
-          Folder{' '}
-          <input
-            value={directories}
-            placeholder="e.g. Engine room/Pumps"
-            onInput={(e) => setDirectories((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
+      <TagFields tags={tags} onChange={setTags} idPrefix="add" />
+      <div class="add-row">
         <label>
           <input
             type="checkbox"
@@ -136,15 +95,8 @@ export function AddFiles() {
           Keep a copy on this device after upload
         </label>
       </div>
-      {checking && <p role="status">{checking}</p>}
-      {pending && (
-        <DuplicatePrompt
-          files={pending}
-          onAddAll={() => add(pending)}
-          onSkipDuplicates={() => add(pending.filter((p) => !p.duplicateOf))}
-          onCancel={() => setPending(null)}
-        />
-      )}
+      {storing && <p role="status">Storing files on this device…</p>}
+      <DuplicatePrompt items={items} />
       {error && (
         <p role="alert" class="error">
           {error}

@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { bytesOnServer } from '../../shared/queueView.ts';
-import type { QueueItem } from '../../shared/types.ts';
+import type { QueueItem, UploadStatus } from '../../shared/types.ts';
 import { formatBytes } from '../format.ts';
 import { pure } from '../pure.ts';
 import { pauseItem, resumeItem, retryItem } from '../queueState.ts';
@@ -26,17 +26,18 @@ function Thumbnail({ item }: { item: QueueItem }) {
   );
 }
 
-/** The one action a row offers without opening it: pause, resume or retry. */
+/** The one action a row offers without opening it, by status: pause, resume or retry. */
+const MAIN_ACTION: Partial<Record<UploadStatus, [string, (id: string) => Promise<void>]>> = {
+  waiting: ['Pause', pauseItem],
+  uploading: ['Pause', pauseItem],
+  paused: ['Resume', resumeItem],
+  failed: ['Retry', retryItem],
+};
+
 function MainAction({ item }: { item: QueueItem }) {
-  const [label, act] =
-    item.status === 'waiting' || item.status === 'uploading'
-      ? ['Pause', pauseItem]
-      : item.status === 'paused'
-        ? ['Resume', resumeItem]
-        : item.status === 'failed'
-          ? ['Retry', retryItem]
-          : [null, null];
-  if (!label || !act) return <span class="action-space" />;
+  const action = MAIN_ACTION[item.status];
+  if (!action) return <span class="action-space" />;
+  const [label, act] = action;
   return (
     <button
       type="button"
@@ -61,6 +62,8 @@ export const QueueRow = pure(function QueueRow(props: {
   running: boolean;
   live: number | undefined;
   storageFull: string | undefined;
+  /** How far the file's check on this device has got (0–1), while it runs. */
+  checked: number | undefined;
   /** Seconds until the file should be done, when that can be known. */
   eta: number | undefined;
   open: boolean;
@@ -72,7 +75,7 @@ export const QueueRow = pure(function QueueRow(props: {
   const ref = useRef<HTMLLIElement>(null);
   const onServer = bytesOnServer(item, live);
   const eta = etaText(item, props.eta);
-  const detail = statusDetail(item, props.online, props.running);
+  const detail = statusDetail(item, props.online, props.running, props.checked ?? null);
   const detailsId = `details-${item.id}`;
 
   // While open, the list needs its height (details grow when Cancel asks, for one).

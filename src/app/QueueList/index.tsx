@@ -23,13 +23,6 @@ const FILTER_LABELS: Record<QueueFilter, string> = {
   failed: 'Failed',
 };
 
-const EMPTY_FILTER: Record<QueueFilter, string> = {
-  all: 'Nothing queued. Add files to send them ashore.',
-  waiting: 'Nothing waiting: every file is uploaded or failed.',
-  uploaded: 'No file uploaded yet.',
-  failed: 'No failed files.',
-};
-
 /** All / Waiting / Uploaded / Failed, each with its count. */
 function Filters(props: {
   counts: Record<QueueFilter, number>;
@@ -59,13 +52,15 @@ export function QueueList(props: {
   items: QueueItem[];
   live: Record<string, number>;
   storageFull: Record<string, string>;
+  /** Files being checked on this device, and how far (0–1). */
+  checking: Record<string, number>;
   loaded: boolean;
   online: boolean;
   running: boolean;
   link: LinkSnapshot | null;
   storage: StorageState | null;
 }) {
-  const { items, live, storageFull, loaded, online, running } = props;
+  const { items, live, storageFull, checking, loaded, online, running } = props;
   const [filter, setFilter] = useState<QueueFilter>('all');
   const [openId, setOpenId] = useState<string | null>(null);
   const [openExtra, setOpenExtra] = useState(0);
@@ -103,7 +98,13 @@ export function QueueList(props: {
         anyActive={items.some((i) => i.status === 'waiting' || i.status === 'uploading')}
       />
       <Filters counts={counts} shown={filter} onChange={setFilter} />
-      {loaded && shown.length === 0 && <p class="empty">{EMPTY_FILTER[filter]}</p>}
+      {loaded && shown.length === 0 && (
+        <p class="empty">
+          {filter === 'all'
+            ? 'Nothing queued. Add files to send them ashore.'
+            : `No ${FILTER_LABELS[filter].toLowerCase()} files.`}
+        </p>
+      )}
       <ul
         ref={listRef}
         class="queue"
@@ -120,6 +121,7 @@ export function QueueList(props: {
             running={running}
             live={live[item.id]}
             storageFull={storageFull[item.id]}
+            checked={checking[item.id]}
             eta={times.get(item.id)}
             open={item.id === openId}
             onToggle={toggle}

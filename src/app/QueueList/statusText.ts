@@ -15,18 +15,27 @@ export function statusLabel(item: QueueItem): string {
 }
 
 /** Why the item is in its state, in plain words; empty when nothing needs saying. */
-export function statusDetail(item: QueueItem, online: boolean, running: boolean): string {
+export function statusDetail(
+  item: QueueItem,
+  online: boolean,
+  running: boolean,
+  checked: number | null = null,
+): string {
   switch (item.status) {
     case 'failed':
       return item.lastError ?? 'Stopped for a reason the app did not record; Retry sends it again.';
     case 'paused':
-      return 'stopped by you; Resume goes on from where it stopped';
+      return item.waitReason === 'duplicate'
+        ? 'same content as a file already in the queue; remove it or upload it anyway'
+        : 'stopped by you; Resume goes on from where it stopped';
     case 'uploading':
       return 'being sent now';
     case 'uploaded':
       if (item.releasedAt !== null) return 'Removed from this device: the server holds it';
       return item.keepLocalCopy ? 'A copy is kept on this device' : 'Still on this device';
   }
+  if (item.waitReason === 'checking')
+    return `checking the file on this device before sending${checked === null ? '' : ` (${Math.floor(checked * 100)}%)`}`;
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
   switch (reason) {
     case 'offline':

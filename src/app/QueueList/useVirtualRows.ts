@@ -65,6 +65,6 @@ export function useVirtualRows(
     };
   }, [measure]);
 
-  // Rows the list no longer has are never rendered, even before the next measure.
-  return range.end > count ? { ...range, end: count, start: Math.min(range.start, count) } : range;
+  // A range left over from a longer list is corrected by the layout effect before it is painted.
+  return range;
 }

@@ -1,3 +1,4 @@
+import { type AddDefaults, readAddDefaults } from '../addDefaults.ts';
 import type { LinkSnapshot } from '../linkEstimator.ts';
 import { defaultSettings, type LinkSettings, readSettings } from '../linkSettings.ts';
 import { lazyDb } from './QueueDb.ts';
@@ -6,6 +7,8 @@ import { lazyDb } from './QueueDb.ts';
 export const LINK_SETTINGS_KEY = 'link-settings';
 /** Key of what the worker last knew about the link (rates, round trip, six hours of history). */
 export const LINK_SNAPSHOT_KEY = 'link-snapshot';
+/** Key of the Add files form's last choices (priority, tags, keep a copy). */
+export const ADD_DEFAULTS_KEY = 'add-defaults';
 
 /** The crew's link settings in IndexedDB, shared by the page (which writes them) and the worker. */
 export class IdbSettingsStore {
@@ -37,5 +40,14 @@ export class IdbSettingsStore {
   /** Replaces the settings as a whole (the form saves every field); pass settings validateSettings returned. */
   async setSettings(settings: LinkSettings): Promise<void> {
     await (await this.#open()).put('settings', { ...settings }, LINK_SETTINGS_KEY);
+  }
+
+  /** The Add files form's last choices, or the first-use ones. */
+  async addDefaults(): Promise<AddDefaults> {
+    return readAddDefaults(await (await this.#open()).get('settings', ADD_DEFAULTS_KEY));
+  }
+
+  async setAddDefaults(defaults: AddDefaults): Promise<void> {
+    await (await this.#open()).put('settings', readAddDefaults(defaults), ADD_DEFAULTS_KEY);
   }
 }

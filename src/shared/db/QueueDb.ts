@@ -1,4 +1,5 @@
 import { type DBSchema, type IDBPDatabase, type IDBPTransaction, openDB, type StoreNames } from 'idb';
+import type { AddDefaults } from '../addDefaults.ts';
 import type { LinkSnapshot } from '../linkEstimator.ts';
 import type { LinkSettings } from '../linkSettings.ts';
 import type { DaySpend } from '../spendLedger.ts';
@@ -23,7 +24,7 @@ export interface TenderDbSchema extends DBSchema {
    */
   settings: {
     key: string;
-    value: DeviceCredential | LinkSettings | DaySpend | LinkSnapshot;
+    value: DeviceCredential | LinkSettings | DaySpend | LinkSnapshot | AddDefaults;
   };
 }
 
