@@ -19,6 +19,11 @@ export interface WindowInput {
   /** Rows kept in the DOM above and below the visible ones, so a fast scroll or Tab lands on a row. */
   overscan: number;
   open?: OpenRow | null;
+  /**
+   * Lists of up to this many rows are rendered whole: cheap, and find-in-page and screen readers
+   * then see every file. Default 0.
+   */
+  renderAllUpTo?: number;
 }
 
 /** The rows to render, [start, end), and the space to leave above and below them. */
@@ -59,6 +64,7 @@ export function virtualWindow(input: WindowInput): WindowRange {
   const open = openIn(count, input.open);
   const total = rowTop(count, rowHeight, open);
   if (count <= 0) return { start: 0, end: 0, padTop: 0, padBottom: 0, total: 0 };
+  if (count <= (input.renderAllUpTo ?? 0)) return { start: 0, end: count, padTop: 0, padBottom: 0, total };
   const first = rowAt(scrollTop, count, rowHeight, open);
   const last = rowAt(scrollTop + Math.max(0, viewportHeight) - 1, count, rowHeight, open);
   const start = Math.max(0, first - overscan);

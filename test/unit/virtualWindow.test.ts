@@ -23,6 +23,16 @@ describe('the rows in the DOM', () => {
     ['fewer rows than fit', { count: 3 }, { start: 0, end: 3, padTop: 0, padBottom: 0 }],
     ['empty', { count: 0 }, { start: 0, end: 0, padTop: 0, padBottom: 0 }],
     [
+      'short enough to render whole',
+      { count: 50, scrollTop: 2000, renderAllUpTo: 50 },
+      { start: 0, end: 50, padTop: 0, padBottom: 0 },
+    ],
+    [
+      'one row too long to render whole',
+      { count: 51, scrollTop: 2000, renderAllUpTo: 50 },
+      { start: 17, end: 30, padTop: 1700, padBottom: 2100 },
+    ],
+    [
       'an opened row above the view',
       { scrollTop: 10_300, open: { index: 10, extra: 300 } },
       { start: 97, end: 110, padTop: 10_000, padBottom: 489_000 },

@@ -4,6 +4,8 @@ import { type OpenRow, virtualWindow, type WindowRange } from '../../shared/virt
 
 /** Rows rendered above and below the visible ones: a flick or a Tab lands on a row already there. */
 const OVERSCAN = 6;
+/** A queue this short is rendered whole. */
+const RENDER_ALL_UP_TO = 50;
 
 const same = (a: WindowRange, b: WindowRange) =>
   a.start === b.start && a.end === b.end && a.padTop === b.padTop && a.padBottom === b.padBottom;
@@ -29,6 +31,7 @@ export function useVirtualRows(
       scrollTop: 0,
       viewportHeight: window.innerHeight,
       overscan: OVERSCAN,
+      renderAllUpTo: RENDER_ALL_UP_TO,
     }),
   );
 
@@ -40,6 +43,7 @@ export function useVirtualRows(
       scrollTop: -el.getBoundingClientRect().top,
       viewportHeight: window.innerHeight,
       overscan: OVERSCAN,
+      renderAllUpTo: RENDER_ALL_UP_TO,
     });
     setRange((prev) => (same(prev, next) ? prev : next));
   }).current;
