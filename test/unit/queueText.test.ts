@@ -2,12 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { formatEta } from '../../src/app/format.ts';
 import { canThumbnail, fileBadge } from '../../src/app/QueueList/fileBadge.ts';
 import { etaText, statusDetail } from '../../src/app/QueueList/statusText.ts';
-import { newQueueItem, type QueueItem, type UploadStatus, type WaitReason } from '../../src/shared/types.ts';
+import type { QueueItem, UploadStatus, WaitReason } from '../../src/shared/types.ts';
+import { makeItem } from './fakes.ts';
 
-function item(status: UploadStatus, extra: Partial<QueueItem> = {}): QueueItem {
-  const blob = { size: 10, type: 'image/jpeg', slice: () => blob, stream: () => new ReadableStream() };
-  return { ...newQueueItem({ id: 'x', blob, name: 'pump.jpg' }, 0), status, ...extra };
-}
+const item = (status: UploadStatus, patch: Partial<QueueItem> = {}) => makeItem('x', status, 10, patch);
 
 describe('times left in words', () => {
   const table: [number, string][] = [

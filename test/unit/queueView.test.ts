@@ -13,13 +13,8 @@ import {
   type RateSource,
   ROUND_TRIPS_PER_FILE,
 } from '../../src/shared/queueView.ts';
-import { newQueueItem, type QueueItem, type UploadStatus, type WaitReason } from '../../src/shared/types.ts';
-
-/** A queue item of `size` bytes in `status`, as the store would hold it. */
-function item(id: string, status: UploadStatus, size = 1000, extra: Partial<QueueItem> = {}): QueueItem {
-  const blob = { size, type: 'image/jpeg', slice: () => blob, stream: () => new ReadableStream() };
-  return { ...newQueueItem({ id, blob, name: `${id}.jpg` }, 0), status, ...extra };
-}
+import type { UploadStatus, WaitReason } from '../../src/shared/types.ts';
+import { makeItem } from './fakes.ts';
 
 describe('which filter shows which status', () => {
   const table: [UploadStatus, Record<QueueFilter, boolean>][] = [
@@ -36,12 +31,12 @@ describe('which filter shows which status', () => {
 
   it('counts each filter and keeps the order when filtering', () => {
     const items = [
-      item('a', 'uploaded'),
-      item('b', 'waiting'),
-      item('c', 'failed'),
-      item('d', 'paused'),
-      item('e', 'uploading'),
-      item('f', 'uploaded'),
+      makeItem('a', 'uploaded'),
+      makeItem('b', 'waiting'),
+      makeItem('c', 'failed'),
+      makeItem('d', 'paused'),
+      makeItem('e', 'uploading'),
+      makeItem('f', 'uploaded'),
     ];
     expect(filterCounts(items)).toEqual({ all: 6, waiting: 3, uploaded: 2, failed: 1 });
     expect(filterItems(items, 'uploaded').map((i) => i.id)).toEqual(['a', 'f']);
@@ -91,13 +86,13 @@ describe('bytes on the server', () => {
 describe('totals', () => {
   it('adds up what goes by itself and counts the rest apart', () => {
     const items = [
-      item('up', 'uploading', 10_000, { bytesConfirmed: 2_000 }),
-      item('next', 'waiting', 5_000),
-      item('offline', 'waiting', 1_000, { waitReason: 'offline' }),
-      item('budget', 'waiting', 7_000, { waitReason: 'budget-day' }),
-      item('paused', 'paused', 3_000),
-      item('failed', 'failed', 4_000),
-      item('done', 'uploaded', 9_000, { bytesConfirmed: 9_000 }),
+      makeItem('up', 'uploading', 10_000, { bytesConfirmed: 2_000 }),
+      makeItem('next', 'waiting', 5_000),
+      makeItem('offline', 'waiting', 1_000, { waitReason: 'offline' }),
+      makeItem('budget', 'waiting', 7_000, { waitReason: 'budget-day' }),
+      makeItem('paused', 'paused', 3_000),
+      makeItem('failed', 'failed', 4_000),
+      makeItem('done', 'uploaded', 9_000, { bytesConfirmed: 9_000 }),
     ];
     expect(queueTotals(items, { up: 6_000 })).toEqual({
       toSend: 3,
@@ -148,12 +143,12 @@ describe('when each file should be done', () => {
 
   it('sends the running file first, then the others in order, skipping what does not go by itself', () => {
     const items = [
-      item('urgent', 'waiting', 2_000),
-      item('running', 'uploading', 5_000, { bytesConfirmed: 1_000 }),
-      item('paused', 'paused', 50_000),
-      item('held', 'waiting', 50_000, { waitReason: 'metered' }),
-      item('last', 'waiting', 1_000),
-      item('done', 'uploaded', 1_000, { bytesConfirmed: 1_000 }),
+      makeItem('urgent', 'waiting', 2_000),
+      makeItem('running', 'uploading', 5_000, { bytesConfirmed: 1_000 }),
+      makeItem('paused', 'paused', 50_000),
+      makeItem('held', 'waiting', 50_000, { waitReason: 'metered' }),
+      makeItem('last', 'waiting', 1_000),
+      makeItem('done', 'uploaded', 1_000, { bytesConfirmed: 1_000 }),
     ];
     const times = finishTimes(items, { running: 3_000 }, pace);
     const running = 2 + 0.3 / ROUND_TRIPS_PER_FILE;
@@ -165,18 +160,18 @@ describe('when each file should be done', () => {
   });
 
   it('says nothing when the pace is unknown', () => {
-    const times = finishTimes([item('a', 'uploading'), item('b', 'waiting')], {}, null);
+    const times = finishTimes([makeItem('a', 'uploading'), makeItem('b', 'waiting')], {}, null);
     expect(times.size).toBe(0);
     expect(times.get('a')).toBeUndefined();
   });
 
   it('counts each file’s round trips, so many small files are not taken for a moment', () => {
-    const small = Array.from({ length: 100 }, (_, i) => item(`f${i}`, 'waiting', 10));
+    const small = Array.from({ length: 100 }, (_, i) => makeItem(`f${i}`, 'waiting', 10));
     const slowLink = paceOf({ state: 'up', goodputBps: 250_000, rttMs: 600 }, true);
     expect(allDoneIn(finishTimes(small, {}, slowLink))).toBeGreaterThan(100 * 3 * 0.6);
   });
 
   it('nothing to send is done now', () => {
-    expect(allDoneIn(finishTimes([item('a', 'uploaded')], {}, pace))).toBe(0);
+    expect(allDoneIn(finishTimes([makeItem('a', 'uploaded')], {}, pace))).toBe(0);
   });
 });
