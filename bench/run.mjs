@@ -1,5 +1,5 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [--quick] [--one-device] [--parallel=N]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [queue] [--quick] [--one-device] [--parallel=N]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { printLink } from './lib/linkTables.mjs';
 import { killAll } from './lib/servers.mjs';
 import { MiB } from './lib/stats.mjs';
 
-const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link'];
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link', 'queue'];
 // A stuck run must not hang a machine: everything is stopped after this long (the link part adds
 // the time its clients may take).
 const WATCHDOG_MS = 15 * 60 * 1000;
@@ -59,6 +59,7 @@ const settings = quick
           { profile: 'lan', sizeBytes: 64 * MiB, heap: true },
         ],
       },
+      queue: { count: 5000, loads: 2, step: 2000, jumps: 20 },
     }
   : {
       throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
@@ -85,6 +86,7 @@ const settings = quick
           { profile: 'lan', sizeBytes: 2048 * MiB, heap: true },
         ],
       },
+      queue: { count: 5000, loads: 5, step: 600, jumps: 100 },
     };
 
 const watchdogMs =
@@ -121,6 +123,7 @@ for (const part of parts) {
     satellite: module.measureSatellite,
     device: module.measureDevice,
     link: module.measureLink,
+    queue: module.measureQueue,
   }[part];
   const loadBefore = load();
   results[part] = await measure(settings[part]);
@@ -256,6 +259,31 @@ function print(part, r) {
     );
   } else if (part === 'link') {
     printLink(r, table);
+  } else if (part === 'queue') {
+    const ms = (value) => (value === null ? 'none over 50' : `${value}`);
+    table(
+      `7. Queue view: ${r.items} items in IndexedDB, page reloaded ${r.runs.length} times at ${r.viewport} (targets: first render under 200 ms, no task over 50 ms while scrolling)`,
+      ['load', 'queue read ms', 'render ms', 'first row ms', 'rows in DOM', 'longest task ms'],
+      r.runs.map((m, i) => [
+        `${i + 1}`,
+        `${m.readMs}`,
+        `${m.renderMs}`,
+        `${m.firstRowPaintedMs}`,
+        `${m.rows}`,
+        ms(m.longestLoadTaskMs),
+      ]),
+    );
+    console.log('  render: from the queue read to the first row painted; first row: from navigation start');
+    const s = r.scroll;
+    console.log(
+      `  scroll to the end at ${s.pxPerFrame} px a frame, then ${s.jumps} jumps: ${s.frames} frames in ${s.seconds} s, ` +
+        `${s.longTasks} long tasks (${s.longTasksWhileJumping} while jumping; longest ${ms(s.longestTaskMs)} ms), frame gaps median ${s.frameGapMedianMs} / p95 ${s.frameGapP95Ms} / max ${s.frameGapMaxMs} ms, ${s.rows} rows in DOM`,
+    );
+    const c = r.control;
+    console.log(
+      `  control, a static page as tall, same scroll: ${c.frames} frames in ${c.seconds} s, ${c.longTasks} long tasks, ` +
+        `frame gaps median ${c.frameGapMedianMs} / p95 ${c.frameGapP95Ms} / max ${c.frameGapMaxMs} ms`,
+    );
   }
 }
 

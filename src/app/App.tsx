@@ -8,7 +8,6 @@ import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { useLinkSettings } from './linkSettingsState.ts';
 import { NotifyAshore } from './NotifyAshore/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
-import { QueueToolbar } from './QueueToolbar/index.tsx';
 import { useQueue } from './queueState.ts';
 import { registerWorker } from './swBridge.ts';
 import { UpdateBanner } from './UpdateBanner/index.tsx';
@@ -67,7 +66,6 @@ export function App() {
       />
       <LinkPanel link={queue.link} use={use} />
       <AddFiles items={queue.items} />
-      <QueueToolbar items={queue.items} storage={queue.storage} />
       <QueueList
         items={queue.items}
         live={queue.live}
@@ -76,6 +74,8 @@ export function App() {
         loaded={queue.loaded}
         online={online}
         running={queue.running}
+        link={queue.link}
+        storage={queue.storage}
       />
       <NotifyAshore />
       <details class="link-budget">

@@ -113,6 +113,7 @@ test('cancel asks, and "Remove for good" ends the upload on the server', async (
       );
       return stored;
     });
+    await item.getByRole('button', { name: 'Details of wrong.mov' }).click();
     await item.getByRole('button', { name: 'Cancel' }).click();
     await expect(item.getByRole('button', { name: 'Stop for now' })).toBeVisible();
     await item.getByRole('button', { name: 'Remove for good' }).click();

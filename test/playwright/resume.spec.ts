@@ -85,6 +85,7 @@ test('when the server lost a partial upload, it is sent again from the start onc
       count: 1,
     },
   );
+  await item.getByRole('button', { name: 'Details of bilge.mov' }).click();
   await expect(item.locator('.note')).toContainText('Sent again from the start');
 });
 
@@ -99,6 +100,8 @@ test('a 503 while resuming does not throw away what the server already holds', a
     status: 503,
     count: 1,
   });
+  await item.getByRole('button', { name: 'Details of radar.mp4' }).click();
+  await expect(item.locator('.counters')).toBeVisible();
   await expect(item.locator('.note')).toHaveCount(0);
   expect(await server.metric('tender_bytes_received_total')).toBeLessThanOrEqual(
     file.length + blockSizeFor(file.length),

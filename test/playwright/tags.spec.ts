@@ -21,7 +21,8 @@ test('tags are remembered for the next batch and can be changed while a file wai
   await expect(page.getByLabel('Ship system')).toHaveValue('Main engine');
   await expect(page.getByLabel('Document type')).toHaveValue('Certificate');
 
-  // Wrong system: corrected before it goes.
+  // Wrong system: corrected before it goes (from the row's details).
+  await item.getByRole('button', { name: 'Details of cert.pdf' }).click();
   await item.getByRole('button', { name: 'Edit tags' }).click();
   const form = page.getByRole('form', { name: 'Tags of cert.pdf' });
   await form.getByLabel('Ship system').fill('Generator 2');
@@ -40,6 +41,7 @@ test('tags are remembered for the next batch and can be changed while a file wai
     systemTag: 'Generator 2',
     directories: 'Engine room/Pumps',
   });
-  // Once it has gone, its tags can no longer be edited here.
+  // Once it has gone, its tags can no longer be edited here (its details are still open).
+  await expect(item.locator('.counters')).toBeVisible();
   await expect(item.getByRole('button', { name: 'Edit tags' })).toHaveCount(0);
 });

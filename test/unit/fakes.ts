@@ -1,7 +1,13 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
 import type { Clock } from '../../src/shared/engine.ts';
 import { type Change, type QueueStore, releasable } from '../../src/shared/queueStore.ts';
-import type { BlobLike, NewFile, QueueItem } from '../../src/shared/types.ts';
+import {
+  type BlobLike,
+  type NewFile,
+  newQueueItem,
+  type QueueItem,
+  type UploadStatus,
+} from '../../src/shared/types.ts';
 
 /** An in-memory QueueStore for engine tests; `writes` counts every record write, `blobWrites` every file write. */
 export class MemoryQueueStore implements QueueStore<BlobLike> {
@@ -142,4 +148,15 @@ export class ScriptedHttpStack implements HttpStack {
       },
     };
   }
+}
+
+/** A queue record as the app makes one for `${id}.jpg` of `size` bytes, in `status`, with `patch` applied. */
+export function makeItem(
+  id: string,
+  status: UploadStatus,
+  size = 1000,
+  patch: Partial<QueueItem> = {},
+): QueueItem {
+  const blob: BlobLike = { size, type: 'image/jpeg', slice: () => blob, stream: () => new ReadableStream() };
+  return { ...newQueueItem({ id, blob, name: `${id}.jpg` }, 0), status, ...patch };
 }

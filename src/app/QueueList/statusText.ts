@@ -1,5 +1,5 @@
 import type { QueueItem } from '../../shared/types.ts';
-import { formatTime } from '../format.ts';
+import { formatEta, formatTime } from '../format.ts';
 
 const LABELS = {
   waiting: 'Waiting',
@@ -21,10 +21,19 @@ export function statusDetail(
   running: boolean,
   checked: number | null = null,
 ): string {
-  if (item.status === 'failed') return item.lastError ?? 'Unknown error';
-  if (item.status === 'paused' && item.waitReason === 'duplicate')
-    return 'same content as a file already in the queue; remove it or upload it anyway';
-  if (item.status !== 'waiting') return '';
+  switch (item.status) {
+    case 'failed':
+      return item.lastError ?? 'Stopped for a reason the app did not record; Retry sends it again.';
+    case 'paused':
+      return item.waitReason === 'duplicate'
+        ? 'same content as a file already in the queue; remove it or upload it anyway'
+        : 'stopped by you; Resume goes on from where it stopped';
+    case 'uploading':
+      return 'being sent now';
+    case 'uploaded':
+      if (item.releasedAt !== null) return 'Removed from this device: the server holds it';
+      return item.keepLocalCopy ? 'A copy is kept on this device' : 'Still on this device';
+  }
   if (item.waitReason === 'checking')
     return `checking the file on this device before sending${checked === null ? '' : ` (${Math.floor(checked * 100)}%)`}`;
   const reason = online || item.waitReason === 'signed-out' ? item.waitReason : 'offline';
@@ -32,11 +41,13 @@ export function statusDetail(
     case 'offline':
       return 'no connection to shore; continues by itself when the link returns';
     case 'backoff':
-      return item.notBefore ? `server trouble; retrying at ${formatTime(item.notBefore)}` : 'retrying soon';
+      return item.notBefore
+        ? `server trouble; retrying at ${formatTime(item.notBefore)}`
+        : 'server trouble; retrying soon';
     case 'signed-out':
       return 'waits until this device is signed in (see above)';
     case 'runner-stopped':
-      return 'continues in a moment';
+      return 'the uploader stopped for a moment; continues by itself';
     case 'budget-day':
       return 'today’s data budget is used up; continues after midnight, or raise the budget under Link and data budget';
     case 'budget-month':
@@ -46,6 +57,18 @@ export function statusDetail(
     case 'save-data':
       return 'too large to send while this device’s data saver is on; waits until it is off';
     default:
-      return running ? 'in line' : 'waiting for the uploader to start';
+      return running ? 'in line behind the files above' : 'in line; the uploader starts in a moment';
   }
+}
+
+/**
+ * The time left on a row: for the file being sent, its own; for a file in line, when it should be
+ * done. `seconds` is undefined when no estimate can be made: the file being sent then says so, and a
+ * file in line says nothing.
+ */
+export function etaText(item: Pick<QueueItem, 'status'>, seconds: number | undefined): string {
+  if (item.status === 'uploading')
+    return seconds === undefined ? 'time left unknown' : `${formatEta(seconds)} left`;
+  if (item.status === 'waiting' && seconds !== undefined) return `done in ${formatEta(seconds)}`;
+  return '';
 }
