@@ -75,7 +75,7 @@ describe('why a file is where it is', () => {
       item('waiting', { waitReason: 'signed-out' }),
       false,
       true,
-      'This device must be signed in again.',
+      'waits until this device is signed in (see above)',
     ],
     [
       'budget of the day',
