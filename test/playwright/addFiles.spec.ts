@@ -86,3 +86,24 @@ test('a picked file is checked, then goes with its hash; a reload right after pi
     fs.rmSync(photo.dir, { recursive: true, force: true });
   }
 });
+
+test('files dropped on the page are added with the form’s tags and uploaded', async ({ page, server }) => {
+  await openApp(page, server);
+  await page.getByLabel('Ship system').fill('Stabilisers');
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File([new Uint8Array(5_000).fill(7)], 'fin-seal.jpg', { type: 'image/jpeg' }));
+    data.items.add(new File([new Uint8Array(7_000).fill(9)], 'fin-log.txt', { type: 'text/plain' }));
+    const init = { dataTransfer: data, bubbles: true, cancelable: true };
+    document.body.dispatchEvent(new DragEvent('dragover', init));
+    document.body.dispatchEvent(new DragEvent('drop', init));
+  });
+  await expect(row(page, 'fin-seal.jpg').locator('.status')).toHaveText('Uploaded');
+  await expect(row(page, 'fin-log.txt').locator('.status')).toHaveText('Uploaded');
+  const res = await fetch(`${server.url}/api/uploads`, { headers: server.adminHeaders });
+  const records = (await res.json()) as { name: string; size: number; metadata: Record<string, string> }[];
+  expect(records.map((r) => [r.name, r.size, r.metadata.systemTag]).sort()).toEqual([
+    ['fin-log.txt', 7_000, 'Stabilisers'],
+    ['fin-seal.jpg', 5_000, 'Stabilisers'],
+  ]);
+});

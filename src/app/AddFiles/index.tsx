@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { cleanTags } from '../../shared/addDefaults.ts';
 import { IdbSettingsStore } from '../../shared/db/IdbSettingsStore.ts';
 import type { QueueItem, UploadTags } from '../../shared/types.ts';
@@ -31,10 +31,43 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
       .catch(() => {});
   }, []);
 
-  const onChange = async (event: Event) => {
+  const [dragging, setDragging] = useState(false);
+
+  const onChange = (event: Event) => {
     const input = event.currentTarget as HTMLInputElement;
     const files = Array.from(input.files ?? []);
     input.value = '';
+    void add(files);
+  };
+
+  // Files dropped anywhere on the page (tablets and laptops) go the same way as picked ones.
+  useEffect(() => {
+    const carriesFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
+    const over = (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      setDragging(true);
+    };
+    const leave = (e: DragEvent) => {
+      if (e.relatedTarget === null) setDragging(false);
+    };
+    const drop = (e: DragEvent) => {
+      if (!carriesFiles(e)) return;
+      e.preventDefault();
+      setDragging(false);
+      void addRef.current(Array.from(e.dataTransfer?.files ?? []));
+    };
+    window.addEventListener('dragover', over);
+    window.addEventListener('dragleave', leave);
+    window.addEventListener('drop', drop);
+    return () => {
+      window.removeEventListener('dragover', over);
+      window.removeEventListener('dragleave', leave);
+      window.removeEventListener('drop', drop);
+    };
+  }, []);
+
+  const add = async (files: File[]) => {
     if (!files.length) return;
     setError(null);
     setStoring(true);
@@ -49,6 +82,9 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
       setStoring(false);
     }
   };
+  // The drop listener is set up once; it calls the form's current choices through this.
+  const addRef = useRef(add);
+  addRef.current = add;
 
   return (
     <section class="add-files" aria-label="New files">
@@ -95,6 +131,7 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
           Keep a copy on this device after upload
         </label>
       </div>
+      {dragging && <p class="drop-hint">Drop the files to add them with these tags</p>}
       {storing && <p role="status">Storing files on this device…</p>}
       <DuplicatePrompt items={items} />
       {error && (
