@@ -1,0 +1,91 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { startLinkEmulator } from '../support/linkEmulator.ts';
+import { expect, makeFile, openApp, row, test } from './fixtures.ts';
+
+// Every screen, at a phone's and a tablet's size: no accessibility violations axe-core can find
+// (WCAG 2.1 A and AA), and a screenshot kept under test-results/screens/ to look at.
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const SIZES = [
+  { width: 360, height: 740 },
+  { width: 1024, height: 768 },
+];
+const SHOTS = path.resolve('test-results/screens');
+
+type Violation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
+
+/** Runs axe-core on the page as it is now; returns its violations, each with where it is. */
+async function axeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations;
+  });
+  return violations.map(
+    (v: Violation) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+}
+
+/** At each size: no violations, and a screenshot named after the screen. */
+async function checkScreen(page: Page, name: string) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    expect(await axeViolations(page), `${name} at ${size.width}×${size.height}`).toEqual([]);
+    await page.screenshot({
+      path: path.join(SHOTS, `${name}-${size.width}x${size.height}.png`),
+      fullPage: true,
+    });
+  }
+}
+
+test('empty queue, settings and the signed-out screen', async ({ page, server }) => {
+  await page.goto(server.url);
+  await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Sign-in' })).toBeVisible();
+  await checkScreen(page, 'signed-out');
+
+  await openApp(page, server);
+  await expect(page.getByRole('region', { name: 'Sign-in' })).toHaveCount(0);
+  await checkScreen(page, 'empty');
+
+  await page.getByText('Link and data budget').click();
+  await expect(page.getByRole('textbox', { name: 'Daily budget' })).toBeVisible();
+  await checkScreen(page, 'settings');
+});
+
+test('busy: a file uploading over a slow link, with the link panel', async ({ page, server }) => {
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 150_000, delayMs: 150 });
+  try {
+    await openApp(page, server, link.url);
+    await page.getByLabel('Add files').setInputFiles([
+      { name: 'engine-room.mp4', mimeType: 'video/mp4', buffer: makeFile(6_000_000, 31) },
+      { name: 'certificate.pdf', mimeType: 'application/pdf', buffer: makeFile(200_000, 32) },
+    ]);
+    await expect(row(page, 'engine-room.mp4').locator('.status')).toHaveText('Uploading');
+    await expect(page.getByRole('region', { name: 'Link to shore' })).toContainText('Shore answers');
+    await checkScreen(page, 'busy');
+  } finally {
+    await link.close();
+  }
+});
+
+test('offline with files waiting', async ({ context, page, server }) => {
+  await openApp(page, server);
+  await context.setOffline(true);
+  await page.getByLabel('Add files').setInputFiles([
+    { name: 'bilge-pump.jpg', mimeType: 'image/jpeg', buffer: makeFile(80_000, 41) },
+    { name: 'manual.pdf', mimeType: 'application/pdf', buffer: makeFile(120_000, 42) },
+  ]);
+  await expect(row(page, 'manual.pdf').locator('.status')).toHaveText('Waiting');
+  await checkScreen(page, 'offline-waiting');
+});
