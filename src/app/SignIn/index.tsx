@@ -82,6 +82,7 @@ export function SignIn({ signIn }: { signIn: (text: string) => Promise<void> }) 
       <label for="enrolment-link">Enrolment link or code</label>
       <input
         id="enrolment-link"
+        class="field"
         value={text}
         autoComplete="off"
         placeholder="https://…/enroll#code=…"
