@@ -2,9 +2,12 @@
 // its store adds files), the page reloaded a few times, and the list scrolled from top to bottom.
 // Measured in the page: when the queue was read (the app's 'tender:queue-read' mark), when the first
 // row was painted, and every long task (over 50 ms) while loading and while scrolling.
+import { randomFillSync } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium.mjs';
-import { startTender } from './lib/servers.mjs';
+import { startTender, tempDir } from './lib/servers.mjs';
 import { median, note, round } from './lib/stats.mjs';
 import { requestJson } from './lib/tus.mjs';
 
@@ -133,11 +136,74 @@ async function controlScroll(browser, height, step, jumps) {
   }
 }
 
+/** `count` files of random bytes, `total` bytes in all, in a fresh folder; their paths. */
+function writePicks(count, total) {
+  const dir = tempDir('picks');
+  const size = Math.floor(total / count);
+  const block = Buffer.alloc(size);
+  const paths = [];
+  for (let i = 0; i < count; i++) {
+    const file = path.join(dir, `photo-${String(i + 1).padStart(3, '0')}.jpg`);
+    fs.writeFileSync(file, randomFillSync(block));
+    paths.push(file);
+  }
+  return { dir, paths };
+}
+
+/**
+ * Picking `count` files (`total` bytes) with Add files until every one shows in the queue, against
+ * the browser handing them to the page (its change event), both timed in the page.
+ */
+async function measurePick(browser, server, count, total) {
+  const picks = writePicks(count, total);
+  const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
+  try {
+    const page = await context.newPage();
+    const device = await requestJson(new URL('/api/devices', server.url), {
+      method: 'POST',
+      token: server.adminToken,
+      body: { name: 'bench phone' },
+      expect: 201,
+    });
+    await page.goto(device.enrollUrl);
+    await page.getByRole('heading', { name: 'Upload queue' }).waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+    // Offline: the measure is the queue, not the upload.
+    await context.setOffline(true);
+    const shown = page.evaluate(
+      (count) =>
+        new Promise((resolve) => {
+          let picked = null;
+          document.addEventListener('change', () => (picked ??= performance.now()), true);
+          const all = () =>
+            Array.from(document.querySelectorAll('button')).some(
+              (b) => b.textContent?.replace(/\s/g, '') === `All${count}`,
+            );
+          const check = () => {
+            if (picked !== null && all()) resolve({ pickedAt: picked, shownMs: performance.now() - picked });
+            else requestAnimationFrame(check);
+          };
+          check();
+        }),
+      count,
+    );
+    const handed = Date.now();
+    await page.getByLabel('Add files').setInputFiles(picks.paths);
+    const result = await shown;
+    return { files: count, bytes: total, shownMs: round(result.shownMs, 1), setInputMs: Date.now() - handed };
+  } finally {
+    await context.close();
+    fs.rmSync(picks.dir, { recursive: true, force: true });
+  }
+}
+
 /** The queue view with `count` items: first render over `loads` reloads, then a scroll through it. */
-export async function measureQueue({ count, loads, step, jumps }) {
+export async function measureQueue({ count, loads, step, jumps, pick }) {
   const server = await startTender();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
+    note(`queue: picking ${pick.files} files, ${pick.bytes / 1e9} GB in all`);
+    const picked = await measurePick(browser, server, pick.files, pick.bytes);
     const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
     const page = await context.newPage();
     const device = await requestJson(new URL('/api/devices', server.url), {
@@ -182,6 +248,7 @@ export async function measureQueue({ count, loads, step, jumps }) {
       longestLoadTaskMs: longest.length ? round(Math.max(...longest), 1) : null,
       scroll: { ...roundScroll(scroll), pxPerFrame: step, jumps },
       control,
+      picked,
     };
   } finally {
     await browser.close().catch(() => {});
