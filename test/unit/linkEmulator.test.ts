@@ -280,6 +280,17 @@ describe('faults', () => {
     expect(link.timeline.map((t) => t.state)).toEqual(['up', 'loss', 'up']);
   });
 
+  it('records the end of a burst even when its timer fires before the burst is over', async () => {
+    const { link } = await setup({ uplinkBytesPerSec: 1_000_000 });
+    link.loss(50);
+    const began = link.timeline.at(-1)?.at ?? 0;
+    // As when a busy event loop's cached clock lags: the burst outlasts the timer set for its end.
+    (link as unknown as { traffic: { holdUntil: number } }).traffic.holdUntil += 80;
+    await msUntil(() => link.timeline.at(-1)?.state === 'up');
+    expect(link.timeline.map((t) => t.state)).toEqual(['up', 'loss', 'up']);
+    expect((link.timeline.at(-1)?.at ?? 0) - began).toBeGreaterThanOrEqual(125);
+  });
+
   it('a scripted cut at an uplink byte count: bytes still on the way count as sent, not delivered', async () => {
     const { target, link } = await setup({
       uplinkBytesPerSec: 1_000_000,
