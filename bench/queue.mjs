@@ -136,6 +136,21 @@ async function controlScroll(browser, height, step, jumps) {
   }
 }
 
+/** A new page of the app in `context` as a freshly enrolled device, once its worker controls it. */
+async function openEnrolled(context, server, name) {
+  const page = await context.newPage();
+  const device = await requestJson(new URL('/api/devices', server.url), {
+    method: 'POST',
+    token: server.adminToken,
+    body: { name },
+    expect: 201,
+  });
+  await page.goto(device.enrollUrl);
+  await page.getByRole('heading', { name: 'Upload queue' }).waitFor();
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+  return page;
+}
+
 /** `count` files of random bytes, `total` bytes in all, in a fresh folder; their paths. */
 function writePicks(count, total) {
   const dir = tempDir('picks');
@@ -158,16 +173,7 @@ async function measurePick(browser, server, count, total) {
   const picks = writePicks(count, total);
   const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
   try {
-    const page = await context.newPage();
-    const device = await requestJson(new URL('/api/devices', server.url), {
-      method: 'POST',
-      token: server.adminToken,
-      body: { name: 'bench phone' },
-      expect: 201,
-    });
-    await page.goto(device.enrollUrl);
-    await page.getByRole('heading', { name: 'Upload queue' }).waitFor();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+    const page = await openEnrolled(context, server, 'bench phone');
     // Offline: the measure is the queue, not the upload.
     await context.setOffline(true);
     const shown = page.evaluate(
@@ -205,16 +211,7 @@ export async function measureQueue({ count, loads, step, jumps, pick }) {
     note(`queue: picking ${pick.files} files, ${pick.bytes / 1e9} GB in all`);
     const picked = await measurePick(browser, server, pick.files, pick.bytes);
     const context = await browser.newContext({ viewport: { width: 412, height: 915 } });
-    const page = await context.newPage();
-    const device = await requestJson(new URL('/api/devices', server.url), {
-      method: 'POST',
-      token: server.adminToken,
-      body: { name: 'bench tablet' },
-      expect: 201,
-    });
-    await page.goto(device.enrollUrl);
-    await page.getByRole('heading', { name: 'Upload queue' }).waitFor();
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20_000 });
+    const page = await openEnrolled(context, server, 'bench tablet');
     note(`queue: writing ${count} items into IndexedDB`);
     await writeSeed(page, seedQueue(count, Date.now()));
     // Offline, so that the worker changes nothing while the page is measured.

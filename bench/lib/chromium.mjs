@@ -1,7 +1,9 @@
-/** Chromium for the bench: Debian's, or CHROMIUM_PATH. */
+// Chromium for the bench and for the Playwright tests (test/playwright/fixtures.ts imports these).
+
+/** Debian's Chromium, or CHROMIUM_PATH; Playwright's own browser download cannot work on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Flags that keep Chromium quiet on a closed network (the same as the Playwright fixtures'). */
+/** Flags that keep Chromium quiet on a closed network. */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',

@@ -12,20 +12,10 @@ import {
   expect,
   type Page,
 } from '@playwright/test';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/lib/chromium.mjs';
 import { metricValue } from '../support/metrics.ts';
 
-/** Debian's Chromium; Playwright's own browser download cannot work on these machines. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Flags that keep Chromium quiet on a closed network. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export { CHROMIUM, CHROMIUM_ARGS } from '../../bench/lib/chromium.mjs';
 
 /** A running Tender server with its own empty data directory. */
 export interface TenderServer {
