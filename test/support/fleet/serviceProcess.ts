@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { forgetDir, forgetPid, reapOnExit, removeOnExit } from './reaper.ts';
 
 /** The first of `paths` that exists; else an error saying which Debian package brings `what`. */
 export function requireBinary(what: string, paths: readonly string[], debianPackage: string): string {
@@ -45,18 +46,18 @@ export async function freePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/** A new private directory under the system's temp dir, removed by `removeDir` or at exit. */
+/** A new directory under the system's temp dir, removed by `removeDir` or when the test process ends. */
 export function makeServiceDir(service: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `tender-${service}-`));
+  const dir = mkdtempSync(join(tmpdir(), `tender-fleet-${service}-`));
   chmodSync(dir, 0o755);
-  ownedDirs.add(dir);
+  removeOnExit(dir);
   return dir;
 }
 
 /** Removes a directory made by `makeServiceDir`. */
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-  ownedDirs.delete(dir);
+  forgetDir(dir);
 }
 
 /** uid and gid of a system account, for services that refuse to run as root. */
@@ -85,20 +86,6 @@ export interface ServiceProcessOptions {
   exitSignal?: NodeJS.Signals;
 }
 
-const ownedDirs = new Set<string>();
-const running = new Set<ServiceProcess>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A test that fails before its afterAll, or a process.exit, must not leave services running.
-  process.once('exit', () => {
-    for (const service of running) service.child.kill(service.exitSignal);
-    for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
 /** A service's child process: its recent output for error messages, its exit, a clean stop. */
 export class ServiceProcess {
   readonly child: ChildProcess;
@@ -109,7 +96,6 @@ export class ServiceProcess {
   private exitCode: number | null | undefined;
 
   constructor(options: ServiceProcessOptions) {
-    installExitHook();
     this.options = options;
     this.exitSignal = options.exitSignal ?? options.stopSignal ?? 'SIGTERM';
     this.child = spawn(options.command, options.args, {
@@ -128,16 +114,15 @@ export class ServiceProcess {
       this.child.once('error', (error) => {
         keep(Buffer.from(String(error)));
         this.exitCode = null;
-        running.delete(this);
         resolve(null);
       });
       this.child.once('exit', (code) => {
         this.exitCode = code;
-        running.delete(this);
+        if (this.child.pid !== undefined) forgetPid(this.child.pid);
         resolve(code);
       });
     });
-    running.add(this);
+    if (this.child.pid !== undefined) reapOnExit(this.child.pid, this.exitSignal);
   }
 
   /** True once the process has ended. */
