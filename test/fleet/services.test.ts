@@ -2,7 +2,7 @@
 // server uses: S3 on Swift (AWS SDK, @tus/s3-store), Redis (ioredis), PostgreSQL (pg), nginx.
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CompleteMultipartUploadCommand,
@@ -249,7 +249,7 @@ describe('nginx in front of two instances', () => {
       await write(body.subarray(offset, offset + 64 * 1024));
     }
     req.end();
-    const [res] = (await answered) as [import('node:http').IncomingMessage];
+    const [res] = (await answered) as [IncomingMessage];
     const chunks: Buffer[] = [];
     for await (const chunk of res) chunks.push(chunk as Buffer);
     const answer = JSON.parse(Buffer.concat(chunks).toString()) as {
