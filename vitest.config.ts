@@ -11,7 +11,7 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
   },
