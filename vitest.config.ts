@@ -31,7 +31,7 @@ export default defineConfig({
         },
         test: {
           name: 'tus-browser',
-          include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
           env: { TUS_BUILD: 'browser' },
         },
       },
