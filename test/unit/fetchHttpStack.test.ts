@@ -140,7 +140,9 @@ describe('FetchHttpStack', () => {
     };
     const { log, link } = recorder();
     const stack = stackWith({
-      limits: limits({ answerMs: 3_600_000 }), // a whole-body limit alone would wait an hour
+      // A whole-body limit alone would wait an hour. Silence is judged over 600 ms, 20 reads, so a
+      // loaded machine that runs a read late does not pass for a silent server.
+      limits: limits({ answerMs: 3_600_000, silentMs: 600, blindMs: 1200 }),
       fetch: fakeFetch,
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
       link,
