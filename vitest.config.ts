@@ -1,18 +1,44 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests of the upload engine, the tus uploader and the fetch stack: the same code runs in the
+ * service worker (tus-js-client's browser build) and in Node (its Node build, e.g. a relay ashore),
+ * so these run once against each build.
+ */
+const ENGINE_TESTS = [
+  'test/unit/engine*.test.ts',
+  'test/unit/tusUploader.test.ts',
+  'test/unit/blobFileReader.test.ts',
+  'test/unit/fetchHttpStack.test.ts',
+  'test/unit/nodeEngine.test.ts',
+];
+
 export default defineConfig({
-  resolve: {
-    alias: {
-      // The browser build of tus-js-client is the one the worker ships; test that one.
-      'tus-js-client': fileURLToPath(
-        new URL('./node_modules/tus-js-client/lib.esm/browser/index.js', import.meta.url),
-      ),
-    },
-  },
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        resolve: {
+          alias: {
+            // The build the worker ships. Without the alias Node resolves the package's Node build.
+            'tus-js-client': fileURLToPath(
+              new URL('./node_modules/tus-js-client/lib.esm/browser/index.js', import.meta.url),
+            ),
+          },
+        },
+        test: {
+          name: 'tus-browser',
+          include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
+          env: { TUS_BUILD: 'browser' },
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'tus-node', include: ENGINE_TESTS, env: { TUS_BUILD: 'node' } },
+      },
+    ],
   },
 });

@@ -57,14 +57,13 @@ export function releasable(item: Readonly<QueueItem>): boolean {
 
 /**
  * A write the device's storage refused; nothing it was to change was changed. `full` when the
- * browser said why (QuotaExceededError); a disk that fills under Chromium aborts the transaction
- * without saying.
+ * browser said why (QuotaExceededError), or a Node store found its disk full; a disk that fills
+ * under Chromium aborts the transaction without saying.
  */
 export class StoreWriteError extends Error {
   readonly full: boolean;
 
-  constructor(cause: unknown) {
-    const full = cause instanceof Error && cause.name === 'QuotaExceededError';
+  constructor(cause: unknown, full = cause instanceof Error && cause.name === 'QuotaExceededError') {
     super(full ? 'The device is out of storage space' : 'The device refused to save a change', { cause });
     this.name = 'StoreWriteError';
     this.full = full;

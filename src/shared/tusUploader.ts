@@ -1,4 +1,5 @@
 import { DetailedError, type HttpResponse, type HttpStack, Upload } from 'tus-js-client';
+import { blobFileReader } from './blobFileReader.ts';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import { DigestsAhead } from './digestsAhead.ts';
 import type { UploadContext, Uploader } from './engine.ts';
@@ -170,6 +171,7 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
           metadata: tusMetadata(item),
           fingerprint: async () => `tender-${item.id}`,
           storeFingerprintForResuming: false,
+          fileReader: blobFileReader,
           httpStack: guardedStack(
             options.httpStack,
             item,

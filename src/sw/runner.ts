@@ -1,14 +1,14 @@
 import { DEDUPE_TIMEOUT_MS, RUN_BUDGET_MS, RUN_HARD_LIMIT_MS, TUS_ENDPOINT } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { type Clock, type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
+import { type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
+import { FetchHttpStack } from '../shared/FetchHttpStack.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
 import { applyChange, type Change, refusedWriteMessage } from '../shared/queueStore.ts';
+import { timerClock } from '../shared/timerClock.ts';
 import { forgetBackoff as backoffForgotten, reclaim, reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
-import type { SignalLike } from '../shared/types.ts';
 import { tellIfAshore } from './ashore.ts';
 import { announce } from './bridge.ts';
-import { FetchHttpStack } from './FetchHttpStack.ts';
 import { chunks, currentLimits, flushSpend, link, saveLink, traffic, untilShoreAnswers } from './link.ts';
 import {
   admitLoaded,
@@ -27,24 +27,8 @@ const store = new IdbQueueStore();
 /** The queue as the worker sees it, for other handlers (e.g. the share target). */
 export const queueStore = store;
 
-/** Ends of the run's current waits, so that news from a page cuts them short. */
-const sleepers = new Set<() => void>();
-
-const clock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms, signal?: SignalLike) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      signal?.addEventListener('abort', done);
-      sleepers.add(done);
-    }),
-};
+/** The run's clock: news from a page ends its current waits (`nudge`). */
+const clock = timerClock({ setTimeout, clearTimeout });
 
 /**
  * A page changed the queue (a file checked, resumed, added): a run waiting for a file's time to
@@ -52,7 +36,7 @@ const clock: Clock = {
  * the next item to become runnable, so waking it early is always safe.
  */
 export function nudge(): void {
-  for (const wake of [...sleepers]) wake();
+  clock.wake();
 }
 
 /** Headers that authenticate this device, when it was enrolled. */
@@ -64,6 +48,10 @@ async function authHeaders(): Promise<Record<string, string>> {
 const uploader = createTusUploader({
   endpoint: new URL(TUS_ENDPOINT, self.location.origin).href,
   httpStack: new FetchHttpStack({
+    // A queued file's Blob is a Blob here, and fetch takes it as the body.
+    fetch: (url, init) => fetch(url, init as RequestInit),
+    AbortController,
+    clock,
     limits: currentLimits,
     link: traffic,
     pace: paceAfter,

@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/shared/engine.ts';
+import {
+  FetchHttpStack,
+  type FetchHttpStackOptions,
+  type FetchInit,
+  type FetchLike,
+} from '../../src/shared/FetchHttpStack.ts';
 import type { LinkTraffic, StallLimits } from '../../src/shared/stallJudge.ts';
+import { timerClock } from '../../src/shared/timerClock.ts';
 import { UploadError } from '../../src/shared/UploadError.ts';
-import { FetchHttpStack } from '../../src/sw/FetchHttpStack.ts';
+import { VirtualClock } from './fakes.ts';
 
 /** A fetch that never answers until aborted, like a dead satellite link. */
-const hangingFetch: typeof fetch = (_url, init) =>
+const hangingFetch: FetchLike = (_url, init) =>
   new Promise((_resolve, reject) => {
-    init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
+    init.signal.addEventListener('abort', () => reject(init.signal.reason));
   });
+
+/** A stack on this process's AbortController and timers, unless the test gives a clock. */
+const stackWith = (options: Omit<FetchHttpStackOptions, 'AbortController' | 'clock'> & { clock?: Clock }) =>
+  new FetchHttpStack({ AbortController, clock: timerClock({ setTimeout, clearTimeout }), ...options });
 
 /** Limits in milliseconds for fast tests; each test names the ones it relies on. */
 const limits =
@@ -40,7 +52,7 @@ function recorder() {
 
 describe('FetchHttpStack', () => {
   it('turns a silent connection into a stall error', async () => {
-    const stack = new FetchHttpStack({ limits: limits({ answerMs: 50 }), fetch: hangingFetch });
+    const stack = stackWith({ limits: limits({ answerMs: 50 }), fetch: hangingFetch });
     const error = await stack
       .createRequest('HEAD', 'http://x/files/1')
       .send(null)
@@ -49,9 +61,34 @@ describe('FetchHttpStack', () => {
     expect(error.code).toBe('stalled');
   });
 
+  it('keeps time by the clock it is given: an hour of silence on a virtual clock passes at once', async () => {
+    const clock = new VirtualClock();
+    const startedAt = clock.now();
+    const error = await stackWith({ limits: limits({ answerMs: 3_600_000 }), fetch: hangingFetch, clock })
+      .createRequest('HEAD', 'http://x/files/1')
+      .send(null)
+      .catch((e) => e);
+    expect(error.code).toBe('stalled');
+    expect(error.message).toBe('No answer from the server for 3600 s');
+    expect(clock.now() - startedAt).toBe(3_600_000);
+  });
+
+  it('waits its deadlines out on a clock woken early (the worker wakes its clock on news from a page)', async () => {
+    const clock = timerClock({ setTimeout, clearTimeout });
+    const waking = setInterval(() => clock.wake(), 10);
+    const started = Date.now();
+    const error = await stackWith({ limits: limits({ answerMs: 200 }), fetch: hangingFetch, clock })
+      .createRequest('HEAD', 'http://x/files/1')
+      .send(null)
+      .catch((e) => e);
+    clearInterval(waking);
+    expect(error.code).toBe('stalled');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
   it('gives a large body more time than a small one', async () => {
     // Without a progress URL a PATCH gets 1 s per 16 KiB of body on top of the answer limit.
-    const stack = new FetchHttpStack({ limits: limits({ answerMs: 20 }), fetch: hangingFetch });
+    const stack = stackWith({ limits: limits({ answerMs: 20 }), fetch: hangingFetch });
     const started = Date.now();
     await stack
       .createRequest('PATCH', 'http://x/files/1')
@@ -61,12 +98,12 @@ describe('FetchHttpStack', () => {
   });
 
   it('passes method, headers and body and exposes the answer', async () => {
-    let seen: RequestInit | undefined;
-    const fakeFetch: typeof fetch = async (_url, init) => {
+    let seen: FetchInit | undefined;
+    const fakeFetch: FetchLike = async (_url, init) => {
       seen = init;
       return new Response(null, { status: 204, headers: { 'Upload-Offset': '5' } });
     };
-    const req = new FetchHttpStack({ limits: limits({ answerMs: 1000 }), fetch: fakeFetch }).createRequest(
+    const req = stackWith({ limits: limits({ answerMs: 1000 }), fetch: fakeFetch }).createRequest(
       'PATCH',
       'http://x/files/1',
     );
@@ -80,7 +117,7 @@ describe('FetchHttpStack', () => {
 
   it('reports a user abort as a plain abort, not a stall', async () => {
     const { log, link } = recorder();
-    const req = new FetchHttpStack({
+    const req = stackWith({
       limits: limits({ answerMs: 10_000 }),
       fetch: hangingFetch,
       link,
@@ -94,7 +131,7 @@ describe('FetchHttpStack', () => {
 
   it('reads the server progress during a PATCH, reports it, and calls a stall when it stops moving', async () => {
     const received = [1000, 3000, 3000];
-    const fakeFetch: typeof fetch = (url, init) => {
+    const fakeFetch: FetchLike = (url, init) => {
       if (String(url).includes('/api/progress/')) {
         const value = received.length > 1 ? received.shift() : received[0];
         return Promise.resolve(Response.json({ offset: 0, length: 10_000, received: value }));
@@ -102,8 +139,10 @@ describe('FetchHttpStack', () => {
       return hangingFetch(url, init);
     };
     const { log, link } = recorder();
-    const stack = new FetchHttpStack({
-      limits: limits({ answerMs: 3_600_000 }), // a whole-body limit alone would wait an hour
+    const stack = stackWith({
+      // A whole-body limit alone would wait an hour. Silence is judged over 600 ms, 20 reads, so a
+      // loaded machine that runs a read late does not pass for a silent server.
+      limits: limits({ answerMs: 3_600_000, silentMs: 600, blindMs: 1200 }),
       fetch: fakeFetch,
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
       link,
@@ -127,7 +166,7 @@ describe('FetchHttpStack', () => {
   it('lets a slow PATCH run while the server count keeps moving', async () => {
     let received = 0;
     let reads = 0;
-    const fakeFetch: typeof fetch = (url, init) => {
+    const fakeFetch: FetchLike = (url, init) => {
       if (String(url).includes('/api/progress/')) {
         received += 3000; // slow, but moving
         reads++;
@@ -141,13 +180,13 @@ describe('FetchHttpStack', () => {
             resolve(new Response(null, { status: 204, headers: { 'Upload-Offset': '100000' } }));
           }
         }, 5);
-        init?.signal?.addEventListener('abort', () => {
+        init.signal.addEventListener('abort', () => {
           clearInterval(timer);
-          reject(init.signal?.reason);
+          reject(init.signal.reason);
         });
       });
     };
-    const req = new FetchHttpStack({
+    const req = stackWith({
       limits: limits({ silentMs: 100, blindMs: 200 }),
       fetch: fakeFetch,
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
@@ -159,7 +198,7 @@ describe('FetchHttpStack', () => {
 
   it('gives a PATCH up when neither it nor the progress reads are answered', async () => {
     const { log, link } = recorder();
-    const req = new FetchHttpStack({
+    const req = stackWith({
       limits: limits({ blindMs: 150, readTimeoutMs: 40 }),
       fetch: hangingFetch,
       progressUrl: (u) => u.replace('/files/', '/api/progress/'),
@@ -176,8 +215,8 @@ describe('FetchHttpStack', () => {
 
   it('times a small request as a round trip', async () => {
     const { log, link } = recorder();
-    const fakeFetch: typeof fetch = async () => new Response(null, { status: 200 });
-    await new FetchHttpStack({ limits: limits(), fetch: fakeFetch, link })
+    const fakeFetch: FetchLike = async () => new Response(null, { status: 200 });
+    await stackWith({ limits: limits(), fetch: fakeFetch, link })
       .createRequest('HEAD', 'http://x/files/1')
       .send(null);
     expect(log.answers).toHaveLength(1);

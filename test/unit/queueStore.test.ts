@@ -2,10 +2,9 @@ import 'fake-indexeddb/auto';
 import { openDB } from 'idb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IdbQueueStore } from '../../src/shared/db/IdbQueueStore.ts';
-import type { QueueStore } from '../../src/shared/queueStore.ts';
-import { pause, reprioritise, resume } from '../../src/shared/transitions.ts';
-import { type BlobLike, newQueueItem } from '../../src/shared/types.ts';
+import { newQueueItem } from '../../src/shared/types.ts';
 import { MemoryQueueStore } from './fakes.ts';
+import { queueStoreContract } from './queueStoreContract.ts';
 
 let n = 0;
 
@@ -32,100 +31,29 @@ afterEach(() => {
   restore = null;
 });
 
-const implementations: [string, () => { store: QueueStore<BlobLike>; blobWrites: () => number }][] = [
-  [
-    'IdbQueueStore',
-    () => {
-      const counter = countIdbBlobWrites();
-      restore = counter.restore;
-      return { store: new IdbQueueStore(`tender-test-${n++}`), blobWrites: () => counter.writes };
-    },
-  ],
-  [
-    'MemoryQueueStore',
-    () => {
-      const store = new MemoryQueueStore();
-      return { store, blobWrites: () => store.blobWrites };
-    },
-  ],
-];
+queueStoreContract(
+  'IdbQueueStore',
+  () => {
+    const counter = countIdbBlobWrites();
+    restore = counter.restore;
+    const name = `tender-test-${n++}`;
+    return {
+      store: new IdbQueueStore(name),
+      blobWrites: () => counter.writes,
+      reopen: () => new IdbQueueStore(name),
+    };
+  },
+  { durable: true },
+);
 
-const file = (id: string, text = 'hello', keepLocalCopy = false) => {
-  const blob = new Blob([text]);
-  return { item: newQueueItem({ id, blob, name: `${id}.txt`, keepLocalCopy }, 1), blob };
-};
-
-describe.each(implementations)('%s honours the QueueStore contract', (_name, make) => {
-  it('stores records and files, reads them back and applies changes', async () => {
-    const { store } = make();
-    await store.add([file('a'), file('b', 'other')]);
-    expect((await store.all()).map((i) => i.id).sort()).toEqual(['a', 'b']);
-    const updated = await store.update('a', () => ({ status: 'uploading', bytesConfirmed: 3 }));
-    expect(updated).toMatchObject({ id: 'a', name: 'a.txt', status: 'uploading', bytesConfirmed: 3 });
-    expect(await store.get('a')).toMatchObject({ status: 'uploading', bytesConfirmed: 3 });
-    expect(await ((await store.blob('a')) as Blob).text()).toBe('hello');
-    expect((await store.get('a')) as object).not.toHaveProperty('blob');
-  });
-
-  it('decides conditional changes against the record as stored', async () => {
-    const { store } = make();
-    await store.add([file('a')]);
-    expect(await store.update('a', pause(5))).toMatchObject({ status: 'paused' });
-    // A second pause and a priority change of an uploaded file are declined: nothing changes.
-    expect(await store.update('a', pause(6))).toMatchObject({ status: 'paused', updatedAt: 5 });
-    expect(await store.update('a', resume(7))).toMatchObject({ status: 'waiting', waitingSince: 7 });
-    await store.update('a', () => ({ status: 'uploaded' }));
-    expect(await store.update('a', reprioritise(10, 8))).toMatchObject({ priority: 5 });
-  });
-
-  it('returns undefined when changing an item that is gone', async () => {
-    expect(await make().store.update('missing', () => ({ status: 'failed' }))).toBeUndefined();
-  });
-
-  it('adds all files or none', async () => {
-    const { store } = make();
-    await store.add([file('a', '1')]);
-    await expect(store.add([file('b', '3'), file('a', '2')])).rejects.toThrow();
-    expect((await store.all()).map((i) => i.id)).toEqual(['a']);
-    expect(await store.blob('b')).toBeUndefined();
-  });
-
-  it('writes the file once: no change of state writes its bytes again', async () => {
-    const { store, blobWrites } = make();
-    await store.add([file('video', 'x'.repeat(1000))]);
-    expect(blobWrites()).toBe(1);
-    await store.update('video', () => ({ status: 'uploading', tries: 1 }));
-    for (let offset = 100; offset <= 1000; offset += 100)
-      await store.update('video', (c) => ({ bytesConfirmed: offset, bytesSent: c.bytesSent + 100 }));
-    await store.update('video', pause(2));
-    await store.update('video', resume(3));
-    await store.update('video', reprioritise(9, 4));
-    await store.update('video', () => ({ status: 'uploaded', uploadedAt: 5 }));
-    await store.release('video', 6);
-    expect(blobWrites()).toBe(1);
-  });
-
-  it('releases an uploaded file’s bytes, keeps its record, and keeps a copy the user asked for', async () => {
-    const { store } = make();
-    await store.add([file('a'), file('kept', 'mine', true)]);
-    // Not yet uploaded: nothing is released.
-    expect(await store.release('a', 9)).toMatchObject({ releasedAt: null });
-    expect(await store.blob('a')).toBeDefined();
-    for (const id of ['a', 'kept']) await store.update(id, () => ({ status: 'uploaded', uploadedAt: 10 }));
-    expect(await store.release('a', 11)).toMatchObject({ status: 'uploaded', releasedAt: 11 });
-    expect(await store.blob('a')).toBeUndefined();
-    expect(await store.release('kept', 11)).toMatchObject({ releasedAt: null });
-    expect((await store.blob('kept'))?.size).toBe(4);
-  });
-
-  it('removes the record and the file together', async () => {
-    const { store } = make();
-    await store.add([file('a')]);
-    await store.remove('a');
-    expect(await store.get('a')).toBeUndefined();
-    expect(await store.blob('a')).toBeUndefined();
-  });
-});
+queueStoreContract(
+  'MemoryQueueStore',
+  () => {
+    const store = new MemoryQueueStore();
+    return { store, blobWrites: () => store.blobWrites };
+  },
+  { durable: false },
+);
 
 describe('a queue written by the version that kept each Blob inside its record', () => {
   it('is moved over once on open: files into their own store, uploaded files released', async () => {

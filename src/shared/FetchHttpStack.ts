@@ -1,11 +1,52 @@
 import type { HttpRequest, HttpResponse, HttpStack } from 'tus-js-client';
-import { type LinkTraffic, StallJudge, type StallLimits } from '../shared/stallJudge.ts';
-import { UploadError } from '../shared/UploadError.ts';
+import type { Clock } from './engine.ts';
+import { type LinkTraffic, StallJudge, type StallLimits } from './stallJudge.ts';
+import { after, every, sleepUntil } from './timerClock.ts';
+import type { BlobLike, SignalLike } from './types.ts';
+import { UploadError } from './UploadError.ts';
+
+/** The parts of an AbortSignal the stack uses. */
+export interface AbortSignalLike extends SignalLike {
+  readonly reason: unknown;
+}
+
+/** The parts of an AbortController the stack uses; the worker's and Node's fit. */
+export interface AbortControllerLike {
+  readonly signal: AbortSignalLike;
+  abort(reason?: unknown): void;
+}
+
+/** A request as the stack hands it to fetch: fetch's RequestInit, narrowed. */
+export interface FetchInit {
+  method?: string;
+  headers: Record<string, string>;
+  body?: BlobLike | null;
+  signal: AbortSignalLike;
+  cache: 'no-store';
+  credentials?: 'same-origin';
+}
+
+/** The parts of fetch's Response the stack reads. */
+export interface FetchAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** The environment's fetch (the worker's, Node's), narrowed to what the stack uses. */
+export type FetchLike = (url: string, init: FetchInit) => Promise<FetchAnswer>;
 
 /** Options of the fetch stack. */
 export interface FetchHttpStackOptions {
   /** Limits for a request starting now, from the link's measured round trip. */
   limits: () => StallLimits;
+  /** Sends requests: the environment's fetch. */
+  fetch: FetchLike;
+  /** The environment's AbortController, to stop a request fetch is running. */
+  AbortController: new () => AbortControllerLike;
+  /** Time for stall deadlines, progress reads and pacing. */
+  clock: Clock;
   /**
    * Where to read how many bytes of an upload have reached the server while a PATCH is in flight
    * (the upload URL in, the progress URL out). Without it a PATCH is judged only by its answer.
@@ -15,10 +56,6 @@ export interface FetchHttpStackOptions {
   link?: LinkTraffic;
   /** Ms to wait after a PATCH of `bytes` that took `elapsedMs`, to keep under a bandwidth cap. */
   pace?: (bytes: number, elapsedMs: number) => number;
-  /** Injected for tests; default `Date.now`. */
-  now?: () => number;
-  /** Injected for tests; defaults to the global fetch. */
-  fetch?: typeof fetch;
 }
 
 /** Slowest rate a PATCH body is allowed when the server's progress cannot be read: 16 KiB/s. */
@@ -30,17 +67,6 @@ const RESPONSE_OVERHEAD = 250;
 /** Progress reads in flight at once. */
 const MAX_READS = 3;
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
 const secs = (ms: number) => Math.round(ms / 1000);
 
 /** Bytes of the headers set on a request, as they go on the wire. */
@@ -51,9 +77,9 @@ function headerBytes(headers: Record<string, string>): number {
 }
 
 /**
- * tus-js-client's HTTP stack over fetch, for the service worker where XMLHttpRequest does not exist.
- * Every request carries an AbortSignal that fires on a stall: fetch alone can hang forever on a dead
- * satellite link (tus-js-client issues #773, #906).
+ * tus-js-client's HTTP stack over fetch, the same in the service worker (where XMLHttpRequest does not
+ * exist) and in Node. Every request carries an AbortSignal that fires on a stall: fetch alone can
+ * hang forever on a dead satellite link (tus-js-client issues #773, #906).
  */
 export class FetchHttpStack implements HttpStack {
   readonly #options: FetchHttpStackOptions;
@@ -76,12 +102,13 @@ class FetchHttpRequest implements HttpRequest {
   readonly #url: string;
   readonly #options: FetchHttpStackOptions;
   readonly #headers: Record<string, string> = {};
-  readonly #controller = new AbortController();
+  readonly #controller: AbortControllerLike;
 
   constructor(method: string, url: string, options: FetchHttpStackOptions) {
     this.#method = method;
     this.#url = url;
     this.#options = options;
+    this.#controller = new options.AbortController();
   }
 
   getMethod(): string {
@@ -116,14 +143,14 @@ class FetchHttpRequest implements HttpRequest {
    * While a PATCH is in flight, reads the server's count of received bytes: reports it as
    * progress and as goodput, and gives the request up when the count stops moving (StallJudge).
    */
-  #watchProgress(doFetch: typeof fetch, limits: StallLimits, bodyBytes: number): () => void {
+  #watchProgress(limits: StallLimits, bodyBytes: number): () => void {
     const progressUrl = this.#options.progressUrl?.(this.#url);
     const startOffset = Number(this.#headers['Upload-Offset'] ?? Number.NaN);
     if (this.#method !== 'PATCH' || !progressUrl || Number.isNaN(startOffset)) {
       return this.#deadline(limits.answerMs + (bodyBytes * 1000) / MIN_BYTES_PER_SEC);
     }
-    const now = this.#now;
-    const link = this.#options.link;
+    const { clock, link, fetch, AbortController } = this.#options;
+    const now = () => clock.now();
     const judge = new StallJudge(limits, startOffset, bodyBytes, now());
     const auth = this.#headers.Authorization;
     let lastAt = now();
@@ -131,11 +158,13 @@ class FetchHttpRequest implements HttpRequest {
     const read = async () => {
       reading++;
       const askedAt = now();
+      const timeout = new AbortController();
+      const stopTimeout = after(clock, limits.readTimeoutMs, () => timeout.abort());
       try {
-        const res = await doFetch(progressUrl, {
+        const res = await fetch(progressUrl, {
           headers: auth ? { Authorization: auth } : {},
           cache: 'no-store',
-          signal: AbortSignal.timeout(limits.readTimeoutMs),
+          signal: timeout.signal,
         });
         const text = await res.text();
         link?.spent?.(REQUEST_OVERHEAD + RESPONSE_OVERHEAD + text.length, 'progress');
@@ -156,10 +185,11 @@ class FetchHttpRequest implements HttpRequest {
         // A read with no answer is no news; the judge decides from what it has.
         link?.spent?.(REQUEST_OVERHEAD, 'progress');
       } finally {
+        stopTimeout();
         reading--;
       }
     };
-    const timer = setInterval(() => {
+    const stopReading = every(clock, limits.readEveryMs, () => {
       // A read may hang on a pooled connection the link killed; the next one does not wait for it,
       // so it gets a live connection and the server's word within a round trip.
       if (reading < MAX_READS) void read();
@@ -168,15 +198,14 @@ class FetchHttpRequest implements HttpRequest {
       else if (verdict === 'blind') this.#stall(`No sign of the server for ${secs(limits.blindMs)} s`);
       else if (verdict === 'no-answer')
         this.#stall(`No answer for ${secs(limits.settleMs)} s after the last byte`);
-    }, limits.readEveryMs);
+    });
     this.#sinceLastRead = () => ({ bytes: bodyBytes - (judge.received - startOffset), ms: now() - lastAt });
-    return () => clearInterval(timer);
+    return stopReading;
   }
 
   /** Gives the request up after `ms` with no answer. */
   #deadline(ms: number): () => void {
-    const timer = setTimeout(() => this.#stall(`No answer from the server for ${secs(ms)} s`), ms);
-    return () => clearTimeout(timer);
+    return after(this.#options.clock, ms, () => this.#stall(`No answer from the server for ${secs(ms)} s`));
   }
 
   /** Bytes the server is known to hold of this PATCH's body, from progress reads. */
@@ -184,24 +213,20 @@ class FetchHttpRequest implements HttpRequest {
   /** Body bytes not yet seen by a progress read, and time since the last read that saw some. */
   #sinceLastRead: (() => { bytes: number; ms: number }) | null = null;
 
-  get #now(): () => number {
-    return this.#options.now ?? Date.now;
-  }
-
-  async send(blob?: Blob | null): Promise<HttpResponse> {
+  async send(blob?: BlobLike | null): Promise<HttpResponse> {
     const size = blob?.size ?? 0;
     // Sent as the Blob itself: Chromium streams a Blob body from its file about 4× faster than an
-    // ArrayBuffer body from a service worker (2 MiB PATCH on loopback: ~30 ms against ~120 ms).
-    const body: Blob | null = blob ?? null;
+    // ArrayBuffer body from a service worker (2 MiB PATCH on loopback: ~30 ms against ~120 ms), and
+    // Node reads a Blob from disk (fs.openAsBlob) only as it sends it.
+    const body: BlobLike | null = blob ?? null;
     const isPatch = this.#method === 'PATCH';
-    const link = this.#options.link;
+    const { clock, link, fetch } = this.#options;
     const limits = this.#options.limits();
-    const doFetch = this.#options.fetch ?? fetch;
-    const startedAt = this.#now();
-    const stopWatching = this.#watchProgress(doFetch, limits, size);
+    const startedAt = clock.now();
+    const stopWatching = this.#watchProgress(limits, size);
     const sentBytes = REQUEST_OVERHEAD + headerBytes(this.#headers) + size;
     try {
-      const res = await doFetch(this.#url, {
+      const res = await fetch(this.#url, {
         method: this.#method,
         headers: this.#headers,
         body,
@@ -210,7 +235,7 @@ class FetchHttpRequest implements HttpRequest {
         credentials: 'same-origin',
       });
       const text = await res.text();
-      const elapsed = this.#now() - startedAt;
+      const elapsed = clock.now() - startedAt;
       link?.spent?.(sentBytes + RESPONSE_OVERHEAD + text.length, isPatch ? 'payload' : 'control');
       if (!isPatch || size === 0) link?.answered(elapsed);
       else {
@@ -219,7 +244,7 @@ class FetchHttpRequest implements HttpRequest {
         if (res.ok && rest.bytes > 0) link?.transferred(rest.bytes, rest.ms);
       }
       const pause = isPatch ? (this.#options.pace?.(sentBytes, elapsed) ?? 0) : 0;
-      if (pause > 0) await abortableSleep(pause, this.#controller.signal);
+      if (pause > 0) await sleepUntil(clock, clock.now() + pause, this.#controller.signal);
       return new FetchHttpResponse(res, text);
     } catch (err) {
       // A failed body counts in full: fetch cannot say how much of it left.
@@ -244,10 +269,10 @@ class FetchHttpRequest implements HttpRequest {
 }
 
 class FetchHttpResponse implements HttpResponse {
-  readonly #res: Response;
+  readonly #res: FetchAnswer;
   readonly #body: string;
 
-  constructor(res: Response, body: string) {
+  constructor(res: FetchAnswer, body: string) {
     this.#res = res;
     this.#body = body;
   }
