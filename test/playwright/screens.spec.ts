@@ -60,11 +60,12 @@ function cutRows(page: Page): Promise<string[]> {
   return page.evaluate(() =>
     [...document.querySelectorAll<HTMLElement>('.queue-item')].flatMap((row) => {
       const main = row.querySelector<HTMLElement>('.row-main');
-      const why = row.querySelector<HTMLElement>('.detail');
       const bytes = row.querySelector<HTMLElement>('.bytes');
       const cut = [];
       if (main && main.scrollHeight > main.clientHeight + 1) cut.push(`${row.ariaLabel}: row`);
-      if (why && why.scrollHeight > why.clientHeight + 1) cut.push(`${row.ariaLabel}: "${why.textContent}"`);
+      // The status line clamps on a wide screen, the why-it-waits text on its own on a narrow one.
+      for (const why of row.querySelectorAll<HTMLElement>('.queue-item-foot, .detail'))
+        if (why.scrollHeight > why.clientHeight + 1) cut.push(`${row.ariaLabel}: "${why.textContent}"`);
       if (bytes && bytes.scrollWidth > bytes.clientWidth + 1)
         cut.push(`${row.ariaLabel}: "${bytes.textContent}"`);
       return cut;
