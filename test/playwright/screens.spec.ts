@@ -62,7 +62,8 @@ function cutRows(page: Page): Promise<string[]> {
       const main = row.querySelector<HTMLElement>('.row-main');
       const bytes = row.querySelector<HTMLElement>('.bytes');
       const cut = [];
-      if (main && main.scrollHeight > main.clientHeight + 1) cut.push(`${row.ariaLabel}: row`);
+      if (main && main.scrollHeight > main.clientHeight + 1)
+        cut.push(`${row.ariaLabel}: row holds ${main.scrollHeight} px in ${main.clientHeight}`);
       // The status line clamps on a wide screen, the why-it-waits text on its own on a narrow one.
       for (const why of row.querySelectorAll<HTMLElement>('.queue-item-foot, .detail'))
         if (why.scrollHeight > why.clientHeight + 1) cut.push(`${row.ariaLabel}: "${why.textContent}"`);
