@@ -41,6 +41,7 @@ export default defineConfig({
       },
     }),
   ],
-  build: { target: 'es2022', sourcemap: true },
+  // The manifest (dist/.vite/manifest.json) tells scripts/size.mjs what the page loads first and what later.
+  build: { target: 'es2022', sourcemap: true, manifest: true },
   server: { proxy: { '/files': 'http://127.0.0.1:8080', '/api': 'http://127.0.0.1:8080' } },
 });

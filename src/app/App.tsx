@@ -3,14 +3,15 @@ import { AddFiles } from './AddFiles/index.tsx';
 import { DeviceBanner } from './DeviceBanner/index.tsx';
 import { useDevice } from './deviceState.ts';
 import { ForegroundOnly } from './ForegroundOnly/index.tsx';
+import { KeepSafe } from './KeepSafe/index.tsx';
 import { LinkPanel } from './LinkPanel/index.tsx';
-import { LinkSettingsForm } from './LinkSettings/index.tsx';
 import { useLinkSettings } from './linkSettingsState.ts';
-import { NotifyAshore } from './NotifyAshore/index.tsx';
 import { QueueList } from './QueueList/index.tsx';
 import { useQueue } from './queueState.ts';
+import type { Settings as SettingsScreen } from './Settings/index.tsx';
 import { registerWorker } from './swBridge.ts';
 import { UpdateBanner } from './UpdateBanner/index.tsx';
+import { useView } from './view.ts';
 
 /** The message for files that arrived through the share sheet, once; tidies the address bar. */
 function takeShareNotice(): string | null {
@@ -24,7 +25,16 @@ function takeShareNotice(): string | null {
   return `${n} shared file${n === 1 ? '' : 's'} added to the queue.`;
 }
 
-/** The whole page: add files, watch them go ashore. */
+/** The Settings screen's code, fetched the first time it is opened (precached for offline use). */
+function useSettingsScreen(wanted: boolean): typeof SettingsScreen | null {
+  const [screen, setScreen] = useState<typeof SettingsScreen | null>(null);
+  useEffect(() => {
+    if (wanted && !screen) void import('./Settings/index.tsx').then((m) => setScreen(() => m.Settings));
+  }, [wanted, screen]);
+  return screen;
+}
+
+/** The whole app: the uploads (add files, watch them go ashore) and, one tap away, Settings. */
 export function App() {
   const queue = useQueue();
   const device = useDevice();
@@ -37,6 +47,8 @@ export function App() {
   const [applyUpdate, setApplyUpdate] = useState<(() => void) | null>(null);
   const [online, setOnline] = useState(navigator.onLine);
   const [shareNotice] = useState(takeShareNotice);
+  const [view, open] = useView();
+  const Settings = useSettingsScreen(view === 'settings');
 
   useEffect(() => {
     registerWorker((apply) => setApplyUpdate(() => apply));
@@ -52,36 +64,51 @@ export function App() {
   return (
     <main>
       <header>
-        <h1>Tender</h1>
-        {device.name && <span class="device-name">{device.name}</span>}
+        <div class="brand">
+          <h1>Tender</h1>
+          {device.name && <span class="device-name">{device.name}</span>}
+        </div>
         <span class={`link ${online ? 'up' : 'down'}`} role="status">
           {online ? (queue.running ? 'Uploading' : 'Online') : 'Offline'}
         </span>
+        <button
+          type="button"
+          class="secondary view-switch"
+          onClick={() => open(view === 'settings' ? 'uploads' : 'settings')}
+        >
+          {view === 'settings' ? 'Back to uploads' : 'Settings'}
+        </button>
       </header>
       {applyUpdate && <UpdateBanner onApply={applyUpdate} />}
-      <DeviceBanner device={device} />
-      {shareNotice && <p role="status">{shareNotice}</p>}
-      <ForegroundOnly
-        pending={queue.items.filter((i) => i.status === 'waiting' || i.status === 'uploading').length}
-      />
-      <LinkPanel link={queue.link} use={use} />
-      <AddFiles items={queue.items} />
-      <QueueList
-        items={queue.items}
-        live={queue.live}
-        storageFull={queue.storageFull}
-        checking={queue.checking}
-        loaded={queue.loaded}
-        online={online}
-        running={queue.running}
-        link={queue.link}
-        storage={queue.storage}
-      />
-      <NotifyAshore />
-      <details class="link-budget">
-        <summary>Link and data budget</summary>
-        <LinkSettingsForm />
-      </details>
+      {view === 'settings' ? (
+        Settings ? (
+          <Settings device={device} storage={queue.storage} />
+        ) : (
+          <p role="status">Opening Settings…</p>
+        )
+      ) : (
+        <>
+          <DeviceBanner device={device} />
+          {shareNotice && <p role="status">{shareNotice}</p>}
+          <ForegroundOnly
+            pending={queue.items.filter((i) => i.status === 'waiting' || i.status === 'uploading').length}
+          />
+          <LinkPanel link={queue.link} use={use} />
+          <AddFiles items={queue.items} />
+          <KeepSafe items={queue.items} storage={queue.storage} online={online} />
+          <QueueList
+            items={queue.items}
+            live={queue.live}
+            storageFull={queue.storageFull}
+            checking={queue.checking}
+            loaded={queue.loaded}
+            online={online}
+            running={queue.running}
+            link={queue.link}
+            storage={queue.storage}
+          />
+        </>
+      )}
     </main>
   );
 }

@@ -16,6 +16,8 @@ export interface DeviceState {
   notice: string | null;
   /** Signs in with an enrolment link or code pasted or scanned on this page. */
   signIn(text: string): Promise<void>;
+  /** Forgets this device's token: files stay queued and wait until it is signed in again. */
+  signOut(): Promise<void>;
 }
 
 const statusOf = (c: DeviceCredential | undefined): DeviceStatus =>
@@ -133,7 +135,7 @@ async function enrollFromLocation(): Promise<string | null> {
 
 /** This device's sign-in state as a hook; handles an enrolment link on first use. */
 export function useDevice(): DeviceState {
-  const [state, setState] = useState<Omit<DeviceState, 'signIn'>>({
+  const [state, setState] = useState<Omit<DeviceState, 'signIn' | 'signOut'>>({
     status: 'loading',
     name: null,
     notice: null,
@@ -162,5 +164,11 @@ export function useDevice(): DeviceState {
     const credential = await store.credential();
     if (!notice && credential && !credential.name) await refresh(null);
   };
-  return { ...state, signIn };
+  const signOut = async () => {
+    await store.clearCredential();
+    // A run under way stops at its next request (the server no longer hears this device's token).
+    await requestUpload('signed-out');
+    await refresh(null);
+  };
+  return { ...state, signIn, signOut };
 }

@@ -134,7 +134,6 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
     );
   }
   const now = Date.now();
-  const firstFiles = (await store.all()).length === 0;
   const added: NewFile<Blob>[] = files.map((file) => ({
     blob: file,
     item: newQueueItem(
@@ -166,9 +165,6 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
   // A copy the device cannot read back (WebKit bug 47700) is found by the check that follows,
   // which reads it in the hash worker: a Blob read here would keep the copy's bytes on disk after
   // upload until this page's collector happened to run.
-  // Ask once, with the first files: the browser may then not evict the queue under storage pressure.
-  // Not awaited: a browser may hold the answer behind a prompt, and the upload must not wait for it.
-  if (firstFiles) void navigator.storage?.persist?.().then(reloadQueue, () => {});
   // The upload (a Background Sync, which also fires later with every page closed) is asked for
   // before the files show as Waiting: a crew member who sees them queued may close the app at once.
   await requestUpload('added');

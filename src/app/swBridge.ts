@@ -1,20 +1,21 @@
-import { Workbox } from 'workbox-window';
 import { CHANNEL_NAME, type PageMessage, SYNC_TAG, type WorkerMessage } from '../shared/messages.ts';
 
-let workbox: Workbox | null = null;
-
-/** Registers the service worker; `onUpdate` is called when a new version waits to take over. */
+/**
+ * Registers the service worker; `onUpdate` is called when a new version waits to take over.
+ * workbox-window is fetched after the first paint: the uploads screen does not need it to show.
+ */
 export function registerWorker(onUpdate: (apply: () => void) => void): void {
   if (!('serviceWorker' in navigator)) return;
-  workbox = new Workbox('/sw.js');
-  const wb = workbox;
-  wb.addEventListener('waiting', () => {
-    onUpdate(() => {
-      wb.addEventListener('controlling', () => window.location.reload());
-      wb.messageSkipWaiting();
+  void import('workbox-window').then(({ Workbox }) => {
+    const wb = new Workbox('/sw.js');
+    wb.addEventListener('waiting', () => {
+      onUpdate(() => {
+        wb.addEventListener('controlling', () => window.location.reload());
+        wb.messageSkipWaiting();
+      });
     });
+    return wb.register().then(registerPeriodicSync);
   });
-  void wb.register().then(registerPeriodicSync);
 }
 
 /** Where the browser grants it (installed, engaged apps in Chromium), also wake up every 15 minutes. */

@@ -140,6 +140,18 @@ export async function openApp(page: Page, server: TenderServer, baseUrl: string 
   return device;
 }
 
+/** Opens the Settings screen from the uploads screen's header, as a crew member would. */
+export async function openSettings(page: Page) {
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Link and data budget' })).toBeVisible();
+}
+
+/** Leaves Settings for the uploads screen. */
+export async function backToUploads(page: Page) {
+  await page.getByRole('button', { name: 'Back to uploads' }).click();
+  await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+}
+
 /** The row of a queued file in the Upload queue list. */
 export const row = (page: Page, name: string) =>
   page.getByRole('list', { name: 'Upload queue' }).getByRole('listitem', { name });

@@ -1,7 +1,18 @@
 import type { Page } from '@playwright/test';
 import { blockSizeFor } from '../../src/shared/blockChecksums.ts';
 import { type LinkEmulator, type SeenRequest, startLinkEmulator } from '../support/linkEmulator.ts';
-import { expect, makeFile, openApp, readQueue, row, sha256, test, waitFor } from './fixtures.ts';
+import {
+  backToUploads,
+  expect,
+  makeFile,
+  openApp,
+  openSettings,
+  readQueue,
+  row,
+  sha256,
+  test,
+  waitFor,
+} from './fixtures.ts';
 
 const MiB = 1024 * 1024;
 
@@ -34,13 +45,13 @@ function longestIdleMs(requests: readonly SeenRequest[], from: number, to: numbe
   return Math.max(longest, to - reached);
 }
 
-/** Opens the settings section and saves what `fill` entered. */
+/** Opens Settings, saves what `fill` entered, and goes back to the uploads. */
 async function saveSettings(page: Page, fill: () => Promise<void>) {
-  const summary = page.getByText('Link and data budget');
-  if (!(await page.getByRole('button', { name: 'Save link settings' }).isVisible())) await summary.click();
+  await openSettings(page);
   await fill();
   await page.getByRole('button', { name: 'Save link settings' }).click();
   await expect(page.getByText('Saved. The uploader is using these settings.')).toBeVisible();
+  await backToUploads(page);
 }
 
 test('a connection that goes silent is given up within seconds, and little is sent twice', async ({

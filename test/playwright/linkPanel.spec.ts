@@ -12,6 +12,8 @@ test('the link panel shows the link, the data used and a chart of the last hours
 
   const panel = page.getByRole('region', { name: 'Link to shore' });
   await expect(panel).toContainText('Shore answers');
+  // The figures and the chart are behind a tap on the link's summary line.
+  await panel.getByText(/^Link: Shore answers · quality \d+%$/).click();
   await expect(panel.locator('figcaption')).toHaveText(
     /^Last 6 hours: shore answered \d+% of the measured time, best [\d.]+ [kMG]?bit\/s while sending\.$/,
   );

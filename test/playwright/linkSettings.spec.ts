@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, openApp, test } from './fixtures.ts';
+import { expect, openApp, openSettings, test } from './fixtures.ts';
 import { reopenApp } from './reopenApp.ts';
 
 /** A record of the `settings` store, read from the page; undefined when there is none. */
@@ -54,7 +54,7 @@ test('link settings are checked, saved, kept over a reload and taken up by the w
   server,
 }) => {
   await openApp(page, server);
-  await page.getByText('Link and data budget').click();
+  await openSettings(page);
   const daily = page.getByLabel('Daily budget', { exact: true });
   const save = page.getByRole('button', { name: 'Save link settings' });
   await expect(page.getByText('Sent on the link today: 0 B · this month: 0 B')).toBeVisible();
@@ -101,7 +101,7 @@ test('link settings are checked, saved, kept over a reload and taken up by the w
 
   // Reopened, the form shows what was saved.
   await reopenApp(page, server.url);
-  await page.getByText('Link and data budget').click();
+  await openSettings(page);
   await expect(page.getByLabel('Daily budget', { exact: true })).toHaveValue('500');
   await expect(page.getByLabel('Daily budget unit')).toHaveValue('MB');
   await expect(page.getByLabel('Monthly budget', { exact: true })).toHaveValue('12');

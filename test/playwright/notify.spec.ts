@@ -1,4 +1,4 @@
-import { expect, makeFile, openApp, row, test, waitFor } from './fixtures.ts';
+import { backToUploads, expect, makeFile, openApp, openSettings, row, test, waitFor } from './fixtures.ts';
 
 test('with notifications allowed, a batch that reaches shore with the app closed is announced', async ({
   context,
@@ -8,7 +8,9 @@ test('with notifications allowed, a batch that reaches shore with the app closed
   // Granting replaces the origin's permissions as a whole: Background Sync is named so it stays on.
   await context.grantPermissions(['notifications', 'background-sync']);
   await openApp(page, server);
+  await openSettings(page);
   await expect(page.getByText('You will get a notification when a batch has reached shore')).toBeVisible();
+  await backToUploads(page);
 
   await context.setOffline(true);
   await page.getByLabel('Add files').setInputFiles([
@@ -36,7 +38,9 @@ test('with notifications allowed, a batch that reaches shore with the app closed
 
 test('until allowed, the app only offers to tell', async ({ page, server }) => {
   await openApp(page, server);
+  await openSettings(page);
   await expect(page.getByRole('button', { name: 'Tell me when files reach shore' })).toBeVisible();
+  await backToUploads(page);
   await page
     .getByLabel('Add files')
     .setInputFiles({ name: 'c.txt', mimeType: 'text/plain', buffer: makeFile(1_000, 3) });

@@ -63,4 +63,14 @@ test('offline reload serves the app shell, deep links too, and shows the queue a
   await page.goto(`${server.url}/ship/engine-room/photos`);
   await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
   await expect(page.getByRole('list', { name: 'Upload queue' }).getByRole('listitem')).toHaveCount(3);
+
+  // Settings, never opened in this page, loads from the precache; Back returns to the uploads.
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Link and data budget' })).toBeVisible();
+  expect(new URL(page.url()).hash).toBe('#settings');
+  await page.goBack();
+  await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+  // A reload on Settings stays there.
+  await page.goto(`${server.url}/#settings`);
+  await expect(page.getByRole('heading', { name: 'Storage on this device' })).toBeVisible();
 });

@@ -43,6 +43,18 @@ test('5,000 queued files render at once, only the rows near the screen are in th
   await expect(row(page, last)).toBeInViewport();
   await page.screenshot({ path: 'test-results/screens/queue-5000-end-360x740.png' });
 
+  // Mid-list, the phone turned to a wider screen (rows of another height): the row at the top of
+  // the screen stays in sight instead of the same pixel offset landing far away.
+  const middle = seed.names[2499] as string;
+  await page.evaluate(() => {
+    const list = document.querySelector<HTMLElement>('ul.queue');
+    const rowHeight = list?.querySelector<HTMLElement>('li')?.offsetHeight ?? 0;
+    if (list) window.scrollTo(0, list.getBoundingClientRect().top + window.scrollY + 2499 * rowHeight);
+  });
+  await expect(row(page, middle)).toBeInViewport();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await expect(row(page, middle)).toBeInViewport();
+
   // A filter narrows the 5,000 to the failed 500, still rendering only a screenful.
   await page.getByRole('button', { name: /^Failed \d+$/ }).click();
   await expect(page.getByRole('button', { name: /^Failed \d+$/ })).toHaveText(`Failed ${COUNT / 10}`);

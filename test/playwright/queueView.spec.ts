@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { expect, makeFile, openApp, row, test } from './fixtures.ts';
+import { backToUploads, expect, makeFile, openApp, openSettings, row, test } from './fixtures.ts';
 
 /** Where the screenshots are kept for people to look at (not cleared by the next run of other specs). */
 const SCREENS = 'test-results/screens';
@@ -175,9 +175,11 @@ test('the queue shows thumbnails, why files wait, details on a tap, filters, and
   // Today's data, and its cost once a price is set.
   const spend = page.locator('.spend-today');
   await expect(spend).toHaveText(/^Data used today: \d+(\.\d)? (KB|MB)$/);
-  await page.getByText('Link and data budget').click();
+  await openSettings(page);
   await page.getByLabel('Price per GB').fill('2000');
   await page.getByRole('button', { name: 'Save link settings' }).click();
+  await expect(page.getByText('Saved. The uploader is using these settings.')).toBeVisible();
+  await backToUploads(page);
   await expect(spend).toHaveText(/^Data used today: \d+(\.\d)? (KB|MB) \(\$\d+\.\d\d\)$/);
 });
 

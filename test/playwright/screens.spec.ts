@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { expect, makeFile, openApp, row, test } from './fixtures.ts';
+import { expect, makeFile, openApp, openSettings, row, test } from './fixtures.ts';
 
 // Every screen, at a phone's and a tablet's size: no accessibility violations axe-core can find
 // (WCAG 2.1 A and AA), and a screenshot kept under test-results/screens/ to look at.
@@ -35,12 +35,54 @@ async function axeViolations(page: Page): Promise<string[]> {
   );
 }
 
-/** At each size: no violations, and a screenshot named after the screen. */
+/** Controls on the screen smaller than 44 px each way (wet hands, gloves), by their text. */
+function smallTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const controls = document.querySelectorAll<HTMLElement>(
+      'button, summary, select, label.button, input:not([type="checkbox"]):not([type="file"])',
+    );
+    return [...controls]
+      .filter((el) => el.getClientRects().length > 0)
+      .filter((el) => {
+        const box = el.getBoundingClientRect();
+        return box.height < 44 || box.width < 44;
+      })
+      .map((el) => {
+        const box = el.getBoundingClientRect();
+        const name = el.getAttribute('aria-label') ?? el.textContent?.trim() ?? el.id;
+        return `${el.tagName.toLowerCase()} "${name}" ${Math.round(box.width)}×${Math.round(box.height)}`;
+      });
+  });
+}
+
+/** Queue rows whose content, or whose why-it-waits text, is cut off (more to show than room). */
+function cutRows(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('.queue-item')].flatMap((row) => {
+      const main = row.querySelector<HTMLElement>('.row-main');
+      const bytes = row.querySelector<HTMLElement>('.bytes');
+      const cut = [];
+      if (main && main.scrollHeight > main.clientHeight + 1)
+        cut.push(`${row.ariaLabel}: row holds ${main.scrollHeight} px in ${main.clientHeight}`);
+      // The status line clamps on a wide screen, the why-it-waits text on its own on a narrow one.
+      for (const why of row.querySelectorAll<HTMLElement>('.queue-item-foot, .detail'))
+        if (why.scrollHeight > why.clientHeight + 1) cut.push(`${row.ariaLabel}: "${why.textContent}"`);
+      if (bytes && bytes.scrollWidth > bytes.clientWidth + 1)
+        cut.push(`${row.ariaLabel}: "${bytes.textContent}"`);
+      return cut;
+    }),
+  );
+}
+
+/** At each size: no violations, nothing cut off, touch targets of 44 px, and a screenshot named after the screen. */
 async function checkScreen(page: Page, name: string) {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const size of SIZES) {
     await page.setViewportSize(size);
-    expect(await axeViolations(page), `${name} at ${size.width}×${size.height}`).toEqual([]);
+    const at = `${name} at ${size.width}×${size.height}`;
+    expect(await axeViolations(page), at).toEqual([]);
+    expect(await smallTargets(page), at).toEqual([]);
+    expect(await cutRows(page), at).toEqual([]);
     await page.screenshot({
       path: path.join(SHOTS, `${name}-${size.width}x${size.height}.png`),
       fullPage: true,
@@ -48,19 +90,27 @@ async function checkScreen(page: Page, name: string) {
   }
 }
 
-test('empty queue, settings and the signed-out screen', async ({ page, server }) => {
+test('empty queue, Settings and the signed-out screens', async ({ page, server }) => {
   await page.goto(server.url);
   await expect(page.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Sign-in' })).toBeVisible();
   await checkScreen(page, 'signed-out');
+  await openSettings(page);
+  await expect(page.getByText('Not signed in yet.')).toBeVisible();
+  await checkScreen(page, 'settings-signed-out');
 
   await openApp(page, server);
   await expect(page.getByRole('region', { name: 'Sign-in' })).toHaveCount(0);
   await checkScreen(page, 'empty');
 
-  await page.getByText('Link and data budget').click();
+  await openSettings(page);
   await expect(page.getByRole('textbox', { name: 'Daily budget' })).toBeVisible();
+  await expect(page.getByText('Signed in as Test tablet.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Storage on this device' })).toBeVisible();
   await checkScreen(page, 'settings');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByRole('button', { name: 'Sign out now' })).toBeVisible();
+  await checkScreen(page, 'settings-sign-out');
 });
 
 test('busy: a file uploading over a slow link, with the link panel', async ({ page, server }) => {
@@ -72,8 +122,12 @@ test('busy: a file uploading over a slow link, with the link panel', async ({ pa
       { name: 'certificate.pdf', mimeType: 'application/pdf', buffer: makeFile(200_000, 32) },
     ]);
     await expect(row(page, 'engine-room.mp4').locator('.status')).toHaveText('Uploading');
-    await expect(page.getByRole('region', { name: 'Link to shore' })).toContainText('Shore answers');
+    const panel = page.getByRole('region', { name: 'Link to shore' });
+    await expect(panel).toContainText('Shore answers');
     await checkScreen(page, 'busy');
+    await panel.getByText(/^Link: /).click();
+    await expect(panel.getByText('Round trip')).toBeVisible();
+    await checkScreen(page, 'link-panel-open');
   } finally {
     await link.close();
   }

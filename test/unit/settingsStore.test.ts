@@ -61,6 +61,29 @@ describe('link settings in IndexedDB', () => {
   });
 });
 
+describe('sign-out and the browser’s refusal to keep storage', () => {
+  it('signing out forgets the credential and nothing else', async () => {
+    const name = dbName();
+    const queue = new IdbQueueStore(name);
+    const settings = new IdbSettingsStore(name);
+    await queue.setCredential({ token: 't', deviceId: 'd', name: 'Tablet', enrolledAt: 1, rejectedAt: null });
+    await settings.setSettings({ ...defaultSettings('UTC'), metered: true });
+    await queue.clearCredential();
+    expect(await queue.credential()).toBeUndefined();
+    expect((await settings.settings()).metered).toBe(true);
+  });
+
+  it('a refusal’s time is kept until cleared', async () => {
+    const name = dbName();
+    const store = new IdbSettingsStore(name);
+    expect(await store.persistRefusedAt()).toBeNull();
+    await store.setPersistRefusedAt(at('2026-03-01T10:00:00Z'));
+    expect(await new IdbSettingsStore(name).persistRefusedAt()).toBe(at('2026-03-01T10:00:00Z'));
+    await store.setPersistRefusedAt(null);
+    expect(await store.persistRefusedAt()).toBeNull();
+  });
+});
+
 describe('spend records in IndexedDB', () => {
   it('loses no count when page and worker record at once', async () => {
     const name = dbName();

@@ -40,7 +40,7 @@ function LinkChart({ bars }: { bars: ChartBar[] }) {
   );
 }
 
-/** Data counted today and this month against the budgets set under Link and data budget. */
+/** Data counted today and this month against the budgets set in Settings. */
 export interface DataUse {
   todayBytes: number;
   monthBytes: number;
@@ -57,7 +57,10 @@ const STATE_WORDS: Record<LinkSnapshot['state'], string> = {
   unknown: 'Not checked yet',
 };
 
-/** What the worker knows about the link to shore, in plain words. */
+/**
+ * What the worker knows about the link to shore, in plain words: its advice and state on one line,
+ * the figures and the chart of the last hours behind a tap (a phone's first screen is for files).
+ */
 export function LinkPanel({ link, use }: { link: LinkSnapshot | null; use: DataUse | null }) {
   if (!link) return null;
   const quality = Math.round(link.quality * 100);
@@ -67,52 +70,53 @@ export function LinkPanel({ link, use }: { link: LinkSnapshot | null; use: DataU
       <p class="link-advice" role="status">
         {link.recommendation.reason}
       </p>
-      <dl>
-        <div>
-          <dt>Link</dt>
-          <dd data-link-state={link.state}>{STATE_WORDS[link.state]}</dd>
-        </div>
-        <div>
-          <dt>Quality</dt>
-          <dd>
-            <meter
-              min={0}
-              max={100}
-              low={40}
-              high={75}
-              optimum={100}
-              value={quality}
-              aria-label="Link quality"
-            />{' '}
-            {quality}%
-          </dd>
-        </div>
-        <div>
-          <dt>Speed</dt>
-          <dd>{link.goodputBps === null ? 'not measured yet' : formatRate(link.goodputBps)}</dd>
-        </div>
-        <div>
-          <dt>Round trip</dt>
-          <dd>{link.rttMs === null ? 'not measured yet' : `${Math.round(link.rttMs)} ms`}</dd>
-        </div>
-        <div>
-          <dt>Data saver</dt>
-          <dd>{link.saveData ? 'on: large files wait' : 'off'}</dd>
-        </div>
-        {use && (
+      <details>
+        <summary>
+          Link: <span data-link-state={link.state}>{STATE_WORDS[link.state]}</span> · quality {quality}%
+        </summary>
+        <dl>
           <div>
-            <dt>Data used</dt>
+            <dt>Quality</dt>
             <dd>
-              today {ofBudget(use.todayBytes, use.dailyBudgetBytes)}; this month{' '}
-              {ofBudget(use.monthBytes, use.monthlyBudgetBytes)}
+              <meter
+                min={0}
+                max={100}
+                low={40}
+                high={75}
+                optimum={100}
+                value={quality}
+                aria-label="Link quality"
+              />{' '}
+              {quality}%
             </dd>
           </div>
-        )}
-      </dl>
-      <figure class="link-history">
-        <LinkChart bars={bars} />
-        <figcaption>{chartSummary(bars, HOURS, formatRate)}</figcaption>
-      </figure>
+          <div>
+            <dt>Speed</dt>
+            <dd>{link.goodputBps === null ? 'not measured yet' : formatRate(link.goodputBps)}</dd>
+          </div>
+          <div>
+            <dt>Round trip</dt>
+            <dd>{link.rttMs === null ? 'not measured yet' : `${Math.round(link.rttMs)} ms`}</dd>
+          </div>
+          <div>
+            <dt>Data saver</dt>
+            <dd>{link.saveData ? 'on: large files wait' : 'off'}</dd>
+          </div>
+          {use && (
+            <div>
+              <dt>Data used</dt>
+              <dd>
+                today {ofBudget(use.todayBytes, use.dailyBudgetBytes)}; this month{' '}
+                {ofBudget(use.monthBytes, use.monthlyBudgetBytes)}
+              </dd>
+            </div>
+          )}
+        </dl>
+        <figure class="link-history">
+          <LinkChart bars={bars} />
+          <figcaption>{chartSummary(bars, HOURS, formatRate)}</figcaption>
+        </figure>
+      </details>
     </section>
   );
 }

@@ -3,15 +3,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { LinkSettings, SettingsErrors, SettingsField } from '../../shared/linkSettings.ts';
 import { costOf, formatMoney } from '../../shared/spendLedger.ts';
 import { formatBytes } from '../format.ts';
-import {
-  formOf,
-  type LinkForm,
-  sameSettings,
-  saveLinkForm,
-  UNITS,
-  type Unit,
-  useLinkSettings,
-} from '../linkSettingsState.ts';
+import { useLinkSettings } from '../linkSettingsState.ts';
+import { formOf, type LinkForm, sameSettings, saveLinkForm, UNITS, type Unit } from './form.ts';
 
 /** A labelled text field with an optional unit control beside it and its error below. */
 function Field(props: {

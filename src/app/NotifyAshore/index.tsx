@@ -6,7 +6,7 @@ const permissionNow = (): NotificationPermission | null =>
 /** Asks, when the crew wants it, to be told by a notification when files have reached shore. */
 export function NotifyAshore() {
   const [permission, setPermission] = useState(permissionNow);
-  if (permission === null) return null;
+  if (permission === null) return <p class="note">This browser cannot show notifications from Tender.</p>;
   if (permission === 'granted') {
     return (
       <p class="note">You will get a notification when a batch has reached shore, even with Tender closed.</p>

@@ -9,9 +9,6 @@ import { RowDetails } from './RowDetails.tsx';
 import { etaText, statusDetail, statusLabel } from './statusText.ts';
 import { useThumbnail } from './thumbnails.ts';
 
-/** Height of a closed row in px; the list's arithmetic and the row's style both use it. */
-export const ROW_HEIGHT = 100;
-
 /** A small picture of an image file, or its kind in letters. */
 function Thumbnail({ item }: { item: QueueItem }) {
   const url = useThumbnail(item);
@@ -66,12 +63,14 @@ export const QueueRow = pure(function QueueRow(props: {
   checked: number | undefined;
   /** Seconds until the file should be done, when that can be known. */
   eta: number | undefined;
+  /** Height of the row while closed, in px (see rowHeight.ts). */
+  height: number;
   open: boolean;
   onToggle: (id: string) => void;
   /** Told how much taller than a closed row this row is while open. */
   onMeasure: (extra: number) => void;
 }) {
-  const { item, live, storageFull, open, onMeasure } = props;
+  const { item, live, storageFull, open, onMeasure, height } = props;
   const ref = useRef<HTMLLIElement>(null);
   const onServer = bytesOnServer(item, live);
   const eta = etaText(item, props.eta);
@@ -82,10 +81,10 @@ export const QueueRow = pure(function QueueRow(props: {
   useLayoutEffect(() => {
     const el = ref.current;
     if (!open || !el) return;
-    const observer = new ResizeObserver(() => onMeasure(el.offsetHeight - ROW_HEIGHT));
+    const observer = new ResizeObserver(() => onMeasure(el.offsetHeight - height));
     observer.observe(el);
     return () => observer.disconnect();
-  }, [open, onMeasure]);
+  }, [open, onMeasure, height]);
 
   return (
     <li
@@ -96,7 +95,7 @@ export const QueueRow = pure(function QueueRow(props: {
       aria-posinset={props.position}
       aria-setsize={props.setSize}
     >
-      <div class="row-main" style={{ height: `${ROW_HEIGHT}px` }}>
+      <div class="row-main" style={{ height: `${height}px` }}>
         <Thumbnail item={item} />
         <div class="row-text">
           <span class="name" title={item.name}>

@@ -13,7 +13,8 @@ import {
 import type { QueueItem } from '../../shared/types.ts';
 import { QueueToolbar } from '../QueueToolbar/index.tsx';
 import type { StorageState } from '../storageState.ts';
-import { QueueRow, ROW_HEIGHT } from './QueueRow.tsx';
+import { QueueRow } from './QueueRow.tsx';
+import { useRowHeight } from './rowHeight.ts';
 import { useVirtualRows } from './useVirtualRows.ts';
 
 const FILTER_LABELS: Record<QueueFilter, string> = {
@@ -77,7 +78,8 @@ export function QueueList(props: {
 
   const openIndex = openId === null ? -1 : shown.findIndex((i) => i.id === openId);
   const open = openIndex < 0 ? null : { index: openIndex, extra: openExtra };
-  const range = useVirtualRows(listRef, shown.length, ROW_HEIGHT, open);
+  const rowHeight = useRowHeight();
+  const range = useVirtualRows(listRef, shown.length, rowHeight, open);
 
   const toggle = useCallback((id: string) => setOpenId((current) => (current === id ? null : id)), []);
   const measured = useCallback(
@@ -123,6 +125,7 @@ export function QueueList(props: {
             storageFull={storageFull[item.id]}
             checked={checking[item.id]}
             eta={times.get(item.id)}
+            height={rowHeight}
             open={item.id === openId}
             onToggle={toggle}
             onMeasure={measured}

@@ -49,9 +49,9 @@ export function statusDetail(
     case 'runner-stopped':
       return 'the uploader stopped for a moment; continues by itself';
     case 'budget-day':
-      return 'today’s data budget is used up; continues after midnight, or raise the budget under Link and data budget';
+      return 'today’s data budget is used up; continues after midnight, or raise it in Settings';
     case 'budget-month':
-      return 'this month’s data budget is used up; continues on the 1st, or raise the budget under Link and data budget';
+      return 'this month’s data budget is used up; continues on the 1st, or raise it in Settings';
     case 'metered':
       return 'too large to send on a metered link; waits until the link is no longer marked metered';
     case 'save-data':

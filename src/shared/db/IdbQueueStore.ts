@@ -106,4 +106,9 @@ export class IdbQueueStore implements QueueStore<Blob> {
   async setCredential(credential: DeviceCredential): Promise<void> {
     await (await this.#open()).put('settings', credential, 'credential');
   }
+
+  /** Forgets this device's credential (signing out); queued files stay. */
+  async clearCredential(): Promise<void> {
+    await (await this.#open()).delete('settings', 'credential');
+  }
 }

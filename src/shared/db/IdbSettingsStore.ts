@@ -9,6 +9,8 @@ export const LINK_SETTINGS_KEY = 'link-settings';
 export const LINK_SNAPSHOT_KEY = 'link-snapshot';
 /** Key of the Add files form's last choices (priority, tags, keep a copy). */
 export const ADD_DEFAULTS_KEY = 'add-defaults';
+/** Key of when the browser last refused to keep this app's storage (epoch ms). */
+export const PERSIST_REFUSED_KEY = 'persist-refused-at';
 
 /** The crew's link settings in IndexedDB, shared by the page (which writes them) and the worker. */
 export class IdbSettingsStore {
@@ -30,7 +32,7 @@ export class IdbSettingsStore {
   /** What the worker last knew about the link, if it ever saved it. */
   async linkSnapshot(): Promise<LinkSnapshot | undefined> {
     const stored = await (await this.#open()).get('settings', LINK_SNAPSHOT_KEY);
-    return stored && 'history' in stored ? stored : undefined;
+    return stored && typeof stored === 'object' && 'history' in stored ? stored : undefined;
   }
 
   async setLinkSnapshot(snapshot: LinkSnapshot): Promise<void> {
@@ -49,5 +51,17 @@ export class IdbSettingsStore {
 
   async setAddDefaults(defaults: AddDefaults): Promise<void> {
     await (await this.#open()).put('settings', readAddDefaults(defaults), ADD_DEFAULTS_KEY);
+  }
+
+  /** When the browser last said no to keeping this app's storage; null if never. */
+  async persistRefusedAt(): Promise<number | null> {
+    const stored = await (await this.#open()).get('settings', PERSIST_REFUSED_KEY);
+    return typeof stored === 'number' ? stored : null;
+  }
+
+  async setPersistRefusedAt(at: number | null): Promise<void> {
+    const db = await this.#open();
+    if (at === null) await db.delete('settings', PERSIST_REFUSED_KEY);
+    else await db.put('settings', at, PERSIST_REFUSED_KEY);
   }
 }

@@ -19,12 +19,13 @@ export interface TenderDbSchema extends DBSchema {
     value: Blob;
   };
   /**
-   * Small records by name: 'credential' (IdbQueueStore), 'link-settings' (IdbSettingsStore) and one
+   * Small records by name: 'credential' (IdbQueueStore), 'link-settings', 'persist-refused-at' (a
+   * time) and the like (IdbSettingsStore) and one
    * 'spend:YYYY-MM-DD' per local day (IdbSpendStore). Each owner reads its own keys back as its type.
    */
   settings: {
     key: string;
-    value: DeviceCredential | LinkSettings | DaySpend | LinkSnapshot | AddDefaults;
+    value: DeviceCredential | LinkSettings | DaySpend | LinkSnapshot | AddDefaults | number;
   };
 }
 
