@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CHECKING_HOLD_MS } from '../shared/config.ts';
+import { awaitsDownscale } from '../shared/dataSaver.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
 import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
-import { pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
+import { chooseDataSaver, pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
 import {
   clampPriority,
   type NewFile,
@@ -78,6 +79,8 @@ export interface AddOptions {
   tags: UploadTags;
   /** Keep the files on this device after the server has them (default: free the space). */
   keepLocalCopy?: boolean;
+  /** Send smaller copies of photos (default: the originals, untouched). */
+  dataSaver?: boolean;
 }
 
 /** Hashes the files that have no hash yet, in the background, and shows how far it got. */
@@ -146,6 +149,7 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
         priority: clampPriority(options.priority),
         tags: options.tags,
         keepLocalCopy: options.keepLocalCopy ?? false,
+        dataSaver: options.dataSaver ?? false,
         checkingUntil: now + CHECKING_HOLD_MS,
       },
       now,
@@ -207,6 +211,8 @@ export async function pauseItem(id: string): Promise<void> {
 export async function resumeItem(id: string): Promise<void> {
   const item = await change(id, resume(Date.now()));
   if (item?.status === 'waiting') await requestUpload('resumed');
+  // A file whose Data saver choice changed while paused is checked again before it goes.
+  if (item?.sha256 === null) void checkFiles();
 }
 
 /** Pauses every file that is waiting or uploading. */
@@ -246,6 +252,16 @@ export async function setTags(id: string, tags: UploadTags): Promise<void> {
   await change(id, retag(tags, Date.now()));
 }
 
+/**
+ * Switches one file between its original and Data saver before any byte of it is sent; it is then
+ * checked again under the new choice (which replaces or drops a smaller copy it had).
+ */
+export async function setDataSaver(id: string, on: boolean): Promise<void> {
+  const now = Date.now();
+  await change(id, chooseDataSaver(on, now + CHECKING_HOLD_MS, now));
+  void checkFiles();
+}
+
 /** Changes a file's priority (1–10) while it is not yet uploaded. */
 export async function setPriority(id: string, priority: number): Promise<void> {
   const item = await change(id, reprioritise(priority, Date.now()));
@@ -275,7 +291,10 @@ const WATCHDOG_MS = 2_000;
 
 /** True when `item` could be uploaded now, as far as the page can tell. */
 const runnable = (item: QueueItem, now: number) =>
-  item.status === 'waiting' && item.waitReason !== 'signed-out' && (item.notBefore ?? 0) <= now;
+  item.status === 'waiting' &&
+  item.waitReason !== 'signed-out' &&
+  !awaitsDownscale(item) &&
+  (item.notBefore ?? 0) <= now;
 
 /**
  * While a page is open, work that could go never sits still: whatever ended the worker's last run

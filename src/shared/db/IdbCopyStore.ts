@@ -1,0 +1,36 @@
+import type { Change } from '../queueStore.ts';
+import type { QueueItem } from '../types.ts';
+import { lazyDb } from './QueueDb.ts';
+
+/**
+ * What a file's check needs beyond the queue: the file as added, whatever is sent instead, and the
+ * one write that records a check with Data saver's smaller copy. Used by the hash worker only.
+ */
+export class IdbCopyStore {
+  readonly #db = lazyDb();
+
+  /** The file as added, whatever Data saver made of it. */
+  async original(id: string): Promise<Blob | undefined> {
+    return (await this.#db()).get('blobs', id);
+  }
+
+  /**
+   * Applies `change` to the record and, only if it applied, stores `smaller` as the copy to send
+   * (written once) or, when null, drops any smaller copy a former choice left: one transaction, so
+   * the record never describes bytes the store does not hold. Resolves to the record when applied.
+   */
+  async recordCheck(id: string, change: Change, smaller: Blob | null): Promise<QueueItem | undefined> {
+    const tx = (await this.#db()).transaction(['items', 'smaller'], 'readwrite');
+    const items = tx.objectStore('items');
+    const current = await items.get(id);
+    const patch = current ? change(current) : null;
+    if (!current || !patch) {
+      await tx.done;
+      return undefined;
+    }
+    const next = { ...current, ...patch, id };
+    const copies = tx.objectStore('smaller');
+    await Promise.all([items.put(next), smaller ? copies.put(smaller, id) : copies.delete(id), tx.done]);
+    return next;
+  }
+}
