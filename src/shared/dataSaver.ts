@@ -8,9 +8,21 @@ import type { QueueItem } from './types.ts';
  * and whether the smaller copy is worth sending; the hash worker does the drawing.
  */
 
-/** How to make a picture smaller, or why it is sent as it is. */
+/**
+ * How to make a picture smaller, or why it is sent as it is: the size to draw it at (as shown), and
+ * the size to ask the decoder for (as stored): the smallest eighth of the original, as JPEG decoders
+ * scale while decoding, that is not smaller than the target, so the picture is only ever drawn down.
+ */
 export type DownscalePlan =
-  | { ok: true; width: number; height: number; originalWidth: number; originalHeight: number }
+  | {
+      ok: true;
+      width: number;
+      height: number;
+      originalWidth: number;
+      originalHeight: number;
+      decodeWidth: number;
+      decodeHeight: number;
+    }
   | { ok: false; reason: string };
 
 const HEIC = /^image\/hei[cf](-sequence)?$/;
@@ -37,12 +49,15 @@ export function planDownscale(
     return { ok: false, reason: `Already small (${width} × ${height}): sent as it is.` };
   }
   const scale = longEdge / longest;
+  const eighths = Math.ceil(scale * 8);
   return {
     ok: true,
     width: Math.max(1, Math.round(width * scale)),
     height: Math.max(1, Math.round(height * scale)),
     originalWidth: width,
     originalHeight: height,
+    decodeWidth: Math.ceil((header.width * eighths) / 8),
+    decodeHeight: Math.ceil((header.height * eighths) / 8),
   };
 }
 

@@ -125,19 +125,40 @@ describe('which files Data saver makes smaller, and to what size', () => {
     orientation,
   });
   const table: [string, string, ImageHeader | null, string][] = [
-    ['48 MP landscape photo', 'image/jpeg', header(8000, 6000), 'ok 2048×1536 from 8000×6000'],
-    ['48 MP photo held upright (EXIF 6)', 'image/jpeg', header(8000, 6000, 6), 'ok 1536×2048 from 6000×8000'],
+    [
+      '48 MP landscape photo',
+      'image/jpeg',
+      header(8000, 6000),
+      'ok 2048×1536 from 8000×6000, decoded 3000×2250',
+    ],
+    [
+      '48 MP photo held upright (EXIF 6)',
+      'image/jpeg',
+      header(8000, 6000, 6),
+      'ok 1536×2048 from 6000×8000, decoded 3000×2250',
+    ],
     [
       'EXIF 3 (upside down) keeps its shape',
       'image/jpeg',
       header(6000, 4000, 3),
-      'ok 2048×1365 from 6000×4000',
+      'ok 2048×1365 from 6000×4000, decoded 2250×1500',
     ],
-    ['panorama', 'image/jpeg', header(16000, 3000), 'ok 2048×384 from 16000×3000'],
-    ['one pixel past the limit', 'image/png', header(2049, 10), 'ok 2048×10 from 2049×10'],
-    ['a long thin strip keeps a pixel', 'image/webp', header(100_000, 10), 'ok 2048×1 from 100000×10'],
+    [
+      'exactly four times the target',
+      'image/jpeg',
+      header(8192, 6144),
+      'ok 2048×1536 from 8192×6144, decoded 2048×1536',
+    ],
+    ['panorama', 'image/jpeg', header(16000, 3000), 'ok 2048×384 from 16000×3000, decoded 4000×750'],
+    ['one pixel past the limit', 'image/png', header(2049, 10), 'ok 2048×10 from 2049×10, decoded 2049×10'],
+    [
+      'a long thin strip keeps a pixel',
+      'image/webp',
+      header(100_000, 10),
+      'ok 2048×1 from 100000×10, decoded 12500×2',
+    ],
     ['exactly at the limit', 'image/jpeg', header(2048, 1536), 'Already small (2048 × 1536): sent as it is.'],
-    ['a screenshot', 'image/png', header(1170, 2532, 1), 'ok 946×2048 from 1170×2532'],
+    ['a screenshot', 'image/png', header(1170, 2532, 1), 'ok 946×2048 from 1170×2532, decoded 1024×2216'],
     ['small picture', 'image/jpeg', header(1600, 1200), 'Already small (1600 × 1200): sent as it is.'],
     ['HEIC', 'image/heic', null, 'HEIC photos are sent as they are: this browser cannot redraw them.'],
     ['HEIF', 'image/heif', null, 'HEIC photos are sent as they are: this browser cannot redraw them.'],
@@ -148,7 +169,7 @@ describe('which files Data saver makes smaller, and to what size', () => {
   it.each(table)('%s', (_name, type, h, expected) => {
     const plan = planDownscale(type, h);
     const got = plan.ok
-      ? `ok ${plan.width}×${plan.height} from ${plan.originalWidth}×${plan.originalHeight}`
+      ? `ok ${plan.width}×${plan.height} from ${plan.originalWidth}×${plan.originalHeight}, decoded ${plan.decodeWidth}×${plan.decodeHeight}`
       : plan.reason;
     expect(got).toBe(expected);
   });
