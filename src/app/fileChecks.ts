@@ -12,16 +12,21 @@ import type { QueueItem } from '../shared/types.ts';
  */
 
 /**
- * A stored file to hash, from the page to the hash worker: the file as picked when this page has it
- * (read from the device's own storage, not IndexedDB's copy), else its queue id to read the copy.
+ * From the page to the hash worker: a stored file to check, with the file as picked when this page
+ * has it (read from the device's own storage, not IndexedDB's copy), else its queue id to read the
+ * copy; or the crew's new Data saver choice for a file, recorded by the worker with its copies.
  */
-export interface HashRequest {
-  id: number;
-  itemId: string;
-  picked?: Blob;
-  /** Digests of content already queued or uploaded: a file with one of them is paused as a copy. */
-  known: string[];
-}
+export type CheckRequest = { itemId: string } & (
+  | {
+      picked?: Blob;
+      /** Digests of content already queued or uploaded: a file with one of them is paused as a copy. */
+      known: string[];
+    }
+  | { dataSaver: boolean }
+);
+
+/** A request as posted, with the number its answers carry. */
+export type HashRequest = CheckRequest & { id: number };
 
 /**
  * Files picked on this page, by queue id, until checked. Hashing these rather than IndexedDB's copy
@@ -46,19 +51,18 @@ export type HashReply =
 
 let worker: Worker | null = null;
 let nextJob = 0;
+/** Requests the worker has not answered yet: it is not stopped under them. */
+let pending = 0;
 
-/** Checks a stored file off the page's thread; resolves to the SHA-256 (hex) it recorded, if any. */
-export function hashInWorker(
-  itemId: string,
-  known: Set<string>,
-  onProgress?: (hashed: number) => void,
-  picked?: Blob,
-): Promise<string | null> {
+/** Sends one request to the hash worker (started when needed); resolves to its digest, if any. */
+function ask(request: CheckRequest, onProgress?: (hashed: number) => void): Promise<string | null> {
   worker ??= new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module' });
   const w = worker;
   const id = ++nextJob;
+  pending++;
   return new Promise((resolve, reject) => {
     const done = () => {
+      pending--;
       w.removeEventListener('message', onMessage);
       w.removeEventListener('error', onError);
     };
@@ -76,8 +80,26 @@ export function hashInWorker(
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', onError);
-    w.postMessage({ id, itemId, picked, known: [...known] } satisfies HashRequest);
+    w.postMessage({ ...request, id } satisfies HashRequest);
   });
+}
+
+/** Checks a stored file off the page's thread; resolves to the SHA-256 (hex) it recorded, if any. */
+export function hashInWorker(
+  itemId: string,
+  known: Set<string>,
+  onProgress?: (hashed: number) => void,
+  picked?: Blob,
+): Promise<string | null> {
+  return ask({ itemId, picked, known: [...known] }, onProgress);
+}
+
+/**
+ * Records the crew's Data saver choice for one file (see `chooseDataSaver`); the worker drops a
+ * smaller copy the file no longer sends in the same write. The file is then checked again.
+ */
+export async function chooseInWorker(itemId: string, dataSaver: boolean): Promise<void> {
+  await ask({ itemId, dataSaver });
 }
 
 /** What the page learns while checking. */
@@ -121,8 +143,10 @@ export async function checkStoredFiles(hooks: CheckHooks): Promise<void> {
     checking = false;
     // A worker that handled a file keeps the last Blob reachable, and Chromium deletes a released
     // file's bytes only once nothing holds it: the checker goes when there is nothing to check.
-    worker?.terminate();
-    worker = null;
+    if (!pending) {
+      worker?.terminate();
+      worker = null;
+    }
   }
 }
 

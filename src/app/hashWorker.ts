@@ -3,13 +3,13 @@
 // page has it, else reads the stored copy from IndexedDB itself; for Data saver it first draws a
 // smaller copy of a photo, and hashes that, since that is what will be sent. It records each
 // outcome in the queue itself, so the rules for it stay out of the page's bundle too.
-import { DATA_SAVER_QUALITY } from '../shared/config.ts';
+import { CHECKING_HOLD_MS, DATA_SAVER_QUALITY } from '../shared/config.ts';
 import { type DownscalePlan, planDownscale, tooLittleSaved, worthSending } from '../shared/dataSaver.ts';
 import { IdbCopyStore } from '../shared/db/IdbCopyStore.ts';
 import { hashBlob } from '../shared/hashBlob.ts';
 import { HEADER_BYTES, readImageHeader } from '../shared/imageHeader.ts';
 import { applyChange } from '../shared/queueStore.ts';
-import { checked, checkFailed, unreadableCopy } from '../shared/transitions.ts';
+import { checked, checkFailed, chooseDataSaver, unreadableCopy } from '../shared/transitions.ts';
 import type { DownscaleOutcome, QueueItem } from '../shared/types.ts';
 import type { HashReply, HashRequest } from './fileChecks.ts';
 
@@ -98,7 +98,10 @@ function outcome(item: QueueItem, shrunk: Shrunk): DownscaleOutcome {
  * made one), whether its content is `known` already, or why it could not be checked. Resolves to the
  * hash, or null when there is none.
  */
-async function check(request: HashRequest, progress: (hashed: number) => void): Promise<string | null> {
+async function check(
+  request: Extract<HashRequest, { known: string[] }>,
+  progress: (hashed: number) => void,
+): Promise<string | null> {
   const { itemId, picked, known } = request;
   const [item, stored] = await Promise.all([copies.get(itemId), copies.original(itemId)]);
   if (!item || !stored) throw new Error('The file is no longer stored on this device');
@@ -145,7 +148,14 @@ scope.onmessage = async (event) => {
   const { id } = event.data;
   let reported = 0;
   try {
-    const sha256 = await check(event.data, (hashed) => {
+    const request = event.data;
+    if ('dataSaver' in request) {
+      const now = Date.now();
+      const change = chooseDataSaver(request.dataSaver, now + CHECKING_HOLD_MS, now);
+      await copies.recordCheck(request.itemId, change, null);
+      return scope.postMessage({ id, sha256: null });
+    }
+    const sha256 = await check(request, (hashed) => {
       if (hashed - reported < REPORT_EVERY) return;
       reported = hashed;
       scope.postMessage({ id, hashed });

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import { CHECKING_HOLD_MS } from '../shared/config.ts';
-import { awaitsDownscale } from '../shared/dataSaver.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
 import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
-import { chooseDataSaver, pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
+import { pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
 import {
   clampPriority,
   type NewFile,
@@ -15,7 +14,7 @@ import {
   type QueueItem,
   type UploadTags,
 } from '../shared/types.ts';
-import { checkStoredFiles, rememberPicked } from './fileChecks.ts';
+import { checkStoredFiles, chooseInWorker, rememberPicked } from './fileChecks.ts';
 import { readStorage, type StorageState } from './storageState.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
@@ -257,8 +256,8 @@ export async function setTags(id: string, tags: UploadTags): Promise<void> {
  * checked again under the new choice (which replaces or drops a smaller copy it had).
  */
 export async function setDataSaver(id: string, on: boolean): Promise<void> {
-  const now = Date.now();
-  await change(id, chooseDataSaver(on, now + CHECKING_HOLD_MS, now));
+  await chooseInWorker(id, on).catch(() => {});
+  await reloadQueue();
   void checkFiles();
 }
 
@@ -291,10 +290,7 @@ const WATCHDOG_MS = 2_000;
 
 /** True when `item` could be uploaded now, as far as the page can tell. */
 const runnable = (item: QueueItem, now: number) =>
-  item.status === 'waiting' &&
-  item.waitReason !== 'signed-out' &&
-  !awaitsDownscale(item) &&
-  (item.notBefore ?? 0) <= now;
+  item.status === 'waiting' && item.waitReason !== 'signed-out' && (item.notBefore ?? 0) <= now;
 
 /**
  * While a page is open, work that could go never sits still: whatever ended the worker's last run

@@ -9,7 +9,7 @@ import {
 } from '../../src/shared/dataSaver.ts';
 import { pickNext } from '../../src/shared/engine.ts';
 import { type ImageHeader, readImageHeader } from '../../src/shared/imageHeader.ts';
-import { checked, chooseDataSaver } from '../../src/shared/transitions.ts';
+import { checked, checkFailed, chooseDataSaver } from '../../src/shared/transitions.ts';
 import { type DownscaleOutcome, newQueueItem, type QueueItem } from '../../src/shared/types.ts';
 
 // The first bytes of pictures as cameras and browsers write them, built here byte by byte.
@@ -254,6 +254,24 @@ describe('what a check with Data saver records', () => {
     expect(
       checked('ab', false, NOW, { dataSaver: false, downscale: null, smallerSize: null })(checking),
     ).toBeNull();
+  });
+});
+
+describe('a check that failed', () => {
+  it('lets a Data saver photo go as it is, and says why, rather than wait for a copy that will not come', () => {
+    const patch = checkFailed('read error', NOW)(checking);
+    expect(patch).toMatchObject({
+      waitReason: 'queued',
+      notBefore: null,
+      downscale: { applied: false, reason: 'Not checked (read error): sent as it is.' },
+    });
+    expect(awaitsDownscale({ ...checking, ...patch })).toBe(false);
+  });
+  it('lets any other file go unhashed, with nothing to say about Data saver', () => {
+    expect(checkFailed('read error', NOW)({ ...checking, dataSaver: false })).not.toHaveProperty('downscale');
+  });
+  it('leaves a file no longer being checked alone', () => {
+    expect(checkFailed('read error', NOW)(item({ status: 'paused', waitReason: null }))).toBeNull();
   });
 });
 

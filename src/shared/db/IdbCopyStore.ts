@@ -8,7 +8,11 @@ import { lazyDb } from './QueueDb.ts';
  * which so carries none of the rest of IdbQueueStore.
  */
 export class IdbCopyStore {
-  readonly #db = lazyDb();
+  readonly #db: ReturnType<typeof lazyDb>;
+
+  constructor(name?: string) {
+    this.#db = lazyDb(name);
+  }
 
   async get(id: string): Promise<QueueItem | undefined> {
     return (await this.#db()).get('items', id);
