@@ -10,10 +10,11 @@ export function DataSaverNote({ item }: { item: QueueItem }) {
   const note = d?.applied
     ? `Data saver: ${formatBytes(d.originalSize)} → ${formatBytes(item.size)} (${d.width} × ${d.height})`
     : d && `Data saver not applied: ${d.reason}`;
-  const editable = dataSaverEditable(item);
+  // A picture Data saver left as it is goes as it is either way: nothing to switch.
+  const editable = dataSaverEditable(item) && d?.applied !== false;
   if (!note && !editable) return null;
   return (
-    <div class="data-saver">
+    <div class="data-saver actions">
       {note && <p class="note">{note}</p>}
       {editable && (
         <button type="button" class="secondary" onClick={() => void setDataSaver(item.id, !item.dataSaver)}>
