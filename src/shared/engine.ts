@@ -139,7 +139,8 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   };
   const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
     const items = await store.all();
-    const pending = items.filter((i) => isPending(i) && !isAdmissionWait(i.waitReason));
+    // Files held by admission, or waiting for a page to make them smaller, are not work a run can do.
+    const pending = items.filter((i) => canGo(i) && !isAdmissionWait(i.waitReason));
     const times = pending.map((i) => i.notBefore).filter((t): t is number => t !== null);
     return {
       stoppedBecause,

@@ -7,10 +7,16 @@ import {
   smallerName,
   worthSending,
 } from '../../src/shared/dataSaver.ts';
-import { pickNext } from '../../src/shared/engine.ts';
+import { drainQueue, pickNext, type Uploader } from '../../src/shared/engine.ts';
 import type { ImageHeader } from '../../src/shared/imageHeader.ts';
 import { checked, checkFailed, chooseDataSaver } from '../../src/shared/transitions.ts';
-import { type DownscaleOutcome, newQueueItem, type QueueItem } from '../../src/shared/types.ts';
+import {
+  type BlobLike,
+  type DownscaleOutcome,
+  newQueueItem,
+  type QueueItem,
+} from '../../src/shared/types.ts';
+import { MemoryQueueStore, VirtualClock } from './fakes.ts';
 
 describe('which files Data saver makes smaller, and to what size', () => {
   const header = (width: number, height: number, orientation = 1): ImageHeader => ({
@@ -232,6 +238,20 @@ describe('a Data saver photo no page has made smaller is not sent', () => {
     expect(pickNext([{ ...shrunk, waitReason: 'queued', notBefore: null }, pdf], NOW)?.id).toBe('p');
     const leftAsIs = { ...waiting, downscale: { applied: false as const, reason: 'x' } };
     expect(pickNext([leftAsIs, pdf], NOW)?.id).toBe('p');
+  });
+  it('a run leaves it for the page, counting it as no work it could do (no run asked again at once)', async () => {
+    const clock = new VirtualClock(NOW);
+    const store = new MemoryQueueStore([item({ notBefore: NOW + 15_000, waitReason: 'checking' })]);
+    const sent: string[] = [];
+    const uploader: Uploader<BlobLike> = {
+      async upload(queued) {
+        sent.push(queued.id);
+      },
+    };
+    const out = await drainQueue({ store, uploader, clock });
+    expect(out).toMatchObject({ stoppedBecause: 'empty', uploaded: 0, remaining: 0 });
+    expect(sent).toEqual([]);
+    expect(clock.now()).toBe(NOW);
   });
   it('a file already started is never held back', () => {
     expect(awaitsDownscale(item({ uploadUrl: 'http://x/files/1' }))).toBe(false);
