@@ -198,12 +198,21 @@ test('a waiting photo can be switched back to its original before any byte is se
     await page.getByLabel('Add files').setInputFiles(pump.file);
     const item = row(page, 'pump.jpg');
     await item.getByRole('button', { name: 'Details of pump.jpg' }).click();
-    await expect(item).toContainText(/Data saver: [\d.]+ MB → [\d.]+ [KM]B \(1365 × 2048\)/, {
+    const note = item.getByText(/^Data saver: /);
+    await expect(note).toHaveText(/^Data saver: [\d.]+ MB → [\d.]+ [KM]B \(1365 × 2048\)$/, {
       timeout: 30_000,
     });
+    // What is left to send is the smaller copy, on the row and in the totals.
+    const smaller = /→ (\S+ [KM]B)/.exec((await note.textContent()) ?? '')?.[1];
+    expect(smaller).toBeTruthy();
+    const totals = page.getByText(/to send ·/);
+    await expect(totals).toContainText(`1 file to send · ${smaller} left`);
+    await expect(item).toContainText(`0 B of ${smaller}`);
+
     await item.getByRole('button', { name: 'Send the original instead' }).click();
     await expect(item).not.toContainText('Data saver:');
     await expect(item.getByRole('button', { name: 'Use Data saver' })).toBeVisible();
+    await expect(totals).toContainText(`1 file to send · ${formatBytes(photo.length)} left`);
     await context.setOffline(false);
     const sent = await arrived(server, 'pump.jpg');
     expect(sent.content.equals(photo)).toBe(true);
