@@ -68,7 +68,7 @@ export function checkMetadata(input: unknown, types: TypeAllowlist): MetadataChe
     out[key] = value;
   }
 
-  for (const key of ['filename', 'name'] as const) {
+  for (const key of ['filename', 'name', 'originalName'] as const) {
     const raw = out[key];
     if (raw === undefined) continue;
     const last = (raw.split(/[/\\]/).pop() ?? '').trim();
@@ -86,7 +86,40 @@ export function checkMetadata(input: unknown, types: TypeAllowlist): MetadataChe
     if (!SHA256.test(hex)) return bad('metadata sha256 must be 64 hexadecimal digits');
     out.sha256 = hex;
   }
-  return { ok: true, metadata: out };
+  const dataSaver = checkDataSaver(out);
+  return dataSaver ? bad(dataSaver) : { ok: true, metadata: out };
+}
+
+/** Whole numbers Data saver sends: the original's size in bytes, and pixel sizes before and after. */
+const DATA_SAVER_NUMBERS = {
+  originalSize: 2 ** 53 - 1,
+  originalWidth: 1e6,
+  originalHeight: 1e6,
+  width: 1e6,
+  height: 1e6,
+};
+
+/**
+ * Checks (and tidies) what the app says of a photo it made smaller before sending (`dataSaver`
+ * `downscaled`): the original's size, pixel sizes and media type. Returns why it is refused, if it is.
+ */
+function checkDataSaver(out: Record<string, string>): string | null {
+  if (out.dataSaver !== undefined && out.dataSaver !== 'downscaled')
+    return 'metadata dataSaver must be "downscaled"';
+  for (const [key, max] of Object.entries(DATA_SAVER_NUMBERS)) {
+    const value = out[key];
+    if (value === undefined) continue;
+    if (!/^[1-9][0-9]{0,15}$/.test(value) || Number(value) > max) {
+      return `metadata ${key} must be a whole number from 1 to ${max}`;
+    }
+  }
+  if (out.originalType !== undefined) {
+    const type = normaliseType(out.originalType);
+    if (!type) return `metadata originalType ${quote(out.originalType)} is not a media type`;
+    out.originalType = type;
+  }
+  if (out.dataSaver && out.originalSize === undefined) return 'metadata dataSaver needs originalSize';
+  return null;
 }
 
 function bad(error: string): MetadataCheck {

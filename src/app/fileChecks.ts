@@ -1,7 +1,7 @@
 import { CHECKING_HOLD_MS } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { applyChange } from '../shared/queueStore.ts';
-import { checked, stillChecking, unreadableCopy } from '../shared/transitions.ts';
+import { checkFailed, stillChecking } from '../shared/transitions.ts';
 import type { QueueItem } from '../shared/types.ts';
 
 /*
@@ -12,14 +12,21 @@ import type { QueueItem } from '../shared/types.ts';
  */
 
 /**
- * A stored file to hash, from the page to the hash worker: the file as picked when this page has it
- * (read from the device's own storage, not IndexedDB's copy), else its queue id to read the copy.
+ * From the page to the hash worker: a stored file to check, with the file as picked when this page
+ * has it (read from the device's own storage, not IndexedDB's copy), else its queue id to read the
+ * copy; or the crew's new Data saver choice for a file, recorded by the worker with its copies.
  */
-export interface HashRequest {
-  id: number;
-  itemId: string;
-  picked?: Blob;
-}
+export type CheckRequest = { itemId: string } & (
+  | {
+      picked?: Blob;
+      /** Digests of content already queued or uploaded: a file with one of them is paused as a copy. */
+      known: string[];
+    }
+  | { dataSaver: boolean }
+);
+
+/** A request as posted, with the number its answers carry. */
+export type HashRequest = CheckRequest & { id: number };
 
 /**
  * Files picked on this page, by queue id, until checked. Hashing these rather than IndexedDB's copy
@@ -33,30 +40,29 @@ export function rememberPicked(itemId: string, file: Blob): void {
   pickedFiles.set(itemId, file);
 }
 
-/** The hash worker's answers: progress, the digest (hex), or why it failed. */
+/**
+ * The hash worker's answers: progress, or the file's check is over and recorded (with the digest
+ * of what will be sent, when it has one), or it failed before anything was recorded.
+ */
 export type HashReply =
   | { id: number; hashed: number }
-  | { id: number; sha256: string }
-  | { id: number; unreadable: true }
+  | { id: number; sha256: string | null }
   | { id: number; error: string };
-
-/** The device stored a file it cannot read back: it cannot be sent, and the crew must add it again. */
-export class UnreadableCopy extends Error {}
 
 let worker: Worker | null = null;
 let nextJob = 0;
+/** Requests the worker has not answered yet: it is not stopped under them. */
+let pending = 0;
 
-/** SHA-256 (hex) of a stored file, read and computed off the page's thread. */
-export function hashInWorker(
-  itemId: string,
-  onProgress?: (hashed: number) => void,
-  picked?: Blob,
-): Promise<string> {
+/** Sends one request to the hash worker (started when needed); resolves to its digest, if any. */
+function ask(request: CheckRequest, onProgress?: (hashed: number) => void): Promise<string | null> {
   worker ??= new Worker(new URL('./hashWorker.ts', import.meta.url), { type: 'module' });
   const w = worker;
   const id = ++nextJob;
+  pending++;
   return new Promise((resolve, reject) => {
     const done = () => {
+      pending--;
       w.removeEventListener('message', onMessage);
       w.removeEventListener('error', onError);
     };
@@ -66,7 +72,6 @@ export function hashInWorker(
       if ('hashed' in reply) return onProgress?.(reply.hashed);
       done();
       if ('sha256' in reply) resolve(reply.sha256);
-      else if ('unreadable' in reply) reject(new UnreadableCopy());
       else reject(new Error(reply.error));
     };
     const onError = (event: ErrorEvent) => {
@@ -75,8 +80,26 @@ export function hashInWorker(
     };
     w.addEventListener('message', onMessage);
     w.addEventListener('error', onError);
-    w.postMessage({ id, itemId, picked } satisfies HashRequest);
+    w.postMessage({ ...request, id } satisfies HashRequest);
   });
+}
+
+/** Checks a stored file off the page's thread; resolves to the SHA-256 (hex) it recorded, if any. */
+export function hashInWorker(
+  itemId: string,
+  known: Set<string>,
+  onProgress?: (hashed: number) => void,
+  picked?: Blob,
+): Promise<string | null> {
+  return ask({ itemId, picked, known: [...known] }, onProgress);
+}
+
+/**
+ * Records the crew's Data saver choice for one file (see `chooseDataSaver`); the worker drops a
+ * smaller copy the file no longer sends in the same write. The file is then checked again.
+ */
+export async function chooseInWorker(itemId: string, dataSaver: boolean): Promise<void> {
+  await ask({ itemId, dataSaver });
 }
 
 /** What the page learns while checking. */
@@ -120,8 +143,10 @@ export async function checkStoredFiles(hooks: CheckHooks): Promise<void> {
     checking = false;
     // A worker that handled a file keeps the last Blob reachable, and Chromium deletes a released
     // file's bytes only once nothing holds it: the checker goes when there is nothing to check.
-    worker?.terminate();
-    worker = null;
+    if (!pending) {
+      worker?.terminate();
+      worker = null;
+    }
   }
 }
 
@@ -138,21 +163,17 @@ async function checkOne(item: QueueItem, known: Set<string>, hooks: CheckHooks):
   try {
     const sha256 = await hashInWorker(
       item.id,
+      known,
       (hashed) => shown && hooks.progress(item.id, hashed / item.size),
       pickedFiles.get(item.id),
     );
-    await applyChange(store, item.id, checked(sha256, known.has(sha256), Date.now()));
-    known.add(sha256);
+    if (sha256) known.add(sha256);
   } catch (err) {
-    if (err instanceof UnreadableCopy) {
-      await applyChange(store, item.id, unreadableCopy(Date.now()));
-      return hooks.changed();
-    }
-    // Unreadable here: the upload reads the same bytes, and says so on the row if it cannot.
-    await applyChange(store, item.id, (c) =>
-      c.status === 'waiting' && c.waitReason === 'checking'
-        ? { waitReason: 'queued', notBefore: null, updatedAt: Date.now() }
-        : null,
+    // The checker itself failed: the upload reads the same bytes, and says so on the row if it cannot.
+    await applyChange(
+      store,
+      item.id,
+      checkFailed(err instanceof Error ? err.message : String(err), Date.now()),
     );
   } finally {
     pickedFiles.delete(item.id);

@@ -14,7 +14,7 @@ import {
   type QueueItem,
   type UploadTags,
 } from '../shared/types.ts';
-import { checkStoredFiles, rememberPicked } from './fileChecks.ts';
+import { checkStoredFiles, chooseInWorker, rememberPicked } from './fileChecks.ts';
 import { readStorage, type StorageState } from './storageState.ts';
 import { onWorkerMessage, postToWorker, requestUpload } from './swBridge.ts';
 
@@ -78,6 +78,8 @@ export interface AddOptions {
   tags: UploadTags;
   /** Keep the files on this device after the server has them (default: free the space). */
   keepLocalCopy?: boolean;
+  /** Send smaller copies of photos (default: the originals, untouched). */
+  dataSaver?: boolean;
 }
 
 /** Hashes the files that have no hash yet, in the background, and shows how far it got. */
@@ -145,6 +147,7 @@ export async function addFiles(files: File[], options: AddOptions): Promise<void
         priority: clampPriority(options.priority),
         tags: options.tags,
         keepLocalCopy: options.keepLocalCopy ?? false,
+        dataSaver: options.dataSaver ?? false,
         checkingUntil: now + CHECKING_HOLD_MS,
       },
       now,
@@ -203,6 +206,8 @@ export async function pauseItem(id: string): Promise<void> {
 export async function resumeItem(id: string): Promise<void> {
   const item = await change(id, resume(Date.now()));
   if (item?.status === 'waiting') await requestUpload('resumed');
+  // A file whose Data saver choice changed while paused is checked again before it goes.
+  if (item?.sha256 === null) void checkFiles();
 }
 
 /** Pauses every file that is waiting or uploading. */
@@ -240,6 +245,16 @@ export async function removeItem(id: string): Promise<void> {
 /** Changes a waiting file's tags, before its upload is created (they travel with it). */
 export async function setTags(id: string, tags: UploadTags): Promise<void> {
   await change(id, retag(tags, Date.now()));
+}
+
+/**
+ * Switches one file between its original and Data saver before any byte of it is sent; it is then
+ * checked again under the new choice (which replaces or drops a smaller copy it had).
+ */
+export async function setDataSaver(id: string, on: boolean): Promise<void> {
+  await chooseInWorker(id, on).catch(() => {});
+  await reloadQueue();
+  void checkFiles();
 }
 
 /** Changes a file's priority (1–10) while it is not yet uploaded. */

@@ -8,9 +8,16 @@ export interface AddDefaults {
   priority: number;
   tags: UploadTags;
   keepLocalCopy: boolean;
+  /** Send smaller copies of photos; off at first, so originals go untouched unless the crew choose. */
+  dataSaver: boolean;
 }
 
-export const FIRST_ADD_DEFAULTS: AddDefaults = { priority: 5, tags: {}, keepLocalCopy: false };
+export const FIRST_ADD_DEFAULTS: AddDefaults = {
+  priority: 5,
+  tags: {},
+  keepLocalCopy: false,
+  dataSaver: false,
+};
 
 /** Longest tag value kept; tus metadata travels in one header, and a folder path is rarely longer. */
 export const MAX_TAG_LENGTH = 200;
@@ -35,5 +42,6 @@ export function readAddDefaults(stored: unknown): AddDefaults {
     priority: typeof s.priority === 'number' ? clampPriority(s.priority) : FIRST_ADD_DEFAULTS.priority,
     tags: s.tags && typeof s.tags === 'object' ? cleanTags(s.tags as Record<string, unknown>) : {},
     keepLocalCopy: s.keepLocalCopy === true,
+    dataSaver: s.dataSaver === true,
   };
 }

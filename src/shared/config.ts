@@ -16,3 +16,12 @@ export const DEDUPE_TIMEOUT_MS = 15_000;
  * still checked one by one.
  */
 export const CHECKING_HOLD_MS = 15_000;
+
+/** Data saver: the longest edge, in pixels, of a photo made smaller before upload (about 3 MP at 3:2). */
+export const DATA_SAVER_LONG_EDGE = 2048;
+
+/** Data saver: JPEG quality (0–1) of a photo made smaller; 0.85 keeps text on a gauge or a plate legible. */
+export const DATA_SAVER_QUALITY = 0.85;
+
+/** Data saver: the smaller copy is sent only if it saves at least this fraction of the original's bytes. */
+export const DATA_SAVER_MIN_SAVING = 0.2;

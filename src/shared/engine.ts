@@ -1,4 +1,5 @@
 import { type Admission, isAdmissionWait } from './admission.ts';
+import { awaitsDownscale } from './dataSaver.ts';
 import { applyChange, type Change, isRefusedWrite, type QueueStore, releasable } from './queueStore.ts';
 import { type Decision, decide, defaultRetryPolicy, type RetryPolicy } from './retryPolicy.ts';
 import { Stopper } from './Stopper.ts';
@@ -90,6 +91,9 @@ const PREEMPT_CHECK_MS = 2_000;
 
 const isPending = (item: Readonly<QueueItem>) => item.status === 'waiting' || item.status === 'uploading';
 
+/** Pending and free to go once its time comes: a Data saver photo no page has made smaller yet waits. */
+const canGo = (item: Readonly<QueueItem>) => isPending(item) && !awaitsDownscale(item);
+
 /** Orders runnable items: priority 10 first, then oldest first. */
 export function compareItems(a: QueueItem, b: QueueItem): number {
   return b.priority - a.priority || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1);
@@ -97,7 +101,7 @@ export function compareItems(a: QueueItem, b: QueueItem): number {
 
 /** The item to upload next at `now`, or null. */
 export function pickNext(items: QueueItem[], now: number): QueueItem | null {
-  const runnable = items.filter((i) => isPending(i) && (i.notBefore === null || i.notBefore <= now));
+  const runnable = items.filter((i) => canGo(i) && (i.notBefore === null || i.notBefore <= now));
   runnable.sort(compareItems);
   return runnable[0] ?? null;
 }
@@ -135,7 +139,8 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
   };
   const finish = async (stoppedBecause: DrainOutcome['stoppedBecause']): Promise<DrainOutcome> => {
     const items = await store.all();
-    const pending = items.filter((i) => isPending(i) && !isAdmissionWait(i.waitReason));
+    // Files held by admission, or waiting for a page to make them smaller, are not work a run can do.
+    const pending = items.filter((i) => canGo(i) && !isAdmissionWait(i.waitReason));
     const times = pending.map((i) => i.notBefore).filter((t): t is number => t !== null);
     return {
       stoppedBecause,
@@ -152,7 +157,7 @@ export async function drainQueue<B extends BlobLike>(opts: DrainOptions<B>): Pro
     const next = pickNext(items, clock.now());
     if (!next) {
       const waits = items
-        .filter(isPending)
+        .filter(canGo)
         .map((i) => i.notBefore)
         .filter((t): t is number => t !== null);
       if (!waits.length) return finish(held.size ? 'held' : 'empty');
@@ -325,6 +330,7 @@ export function hasCriticalAhead(items: QueueItem[], current: QueueItem, now: nu
     (i) =>
       i.id !== current.id &&
       i.status === 'waiting' &&
+      !awaitsDownscale(i) &&
       i.priority >= CRITICAL_PRIORITY &&
       i.priority > current.priority &&
       (i.notBefore === null || i.notBefore <= now),

@@ -1,7 +1,8 @@
 import { cleanTags } from './addDefaults.ts';
 import { type Admission, isAdmissionWait } from './admission.ts';
+import { dataSaverEditable, smallerName } from './dataSaver.ts';
 import type { Change } from './queueStore.ts';
-import { clampPriority, type QueueItem, type UploadTags, waitedMs } from './types.ts';
+import { clampPriority, type DownscaleOutcome, type QueueItem, type UploadTags, waitedMs } from './types.ts';
 
 /*
  * What the crew can ask of a queued file, as conditional changes: each applies only from the states
@@ -115,24 +116,87 @@ export const stillChecking =
       ? { waitReason: 'checking', notBefore: until, updatedAt: now }
       : null;
 
+/** The Data saver choice a check was made under, and what came of it (the smaller copy's size when made). */
+export interface CheckedAs {
+  dataSaver: boolean;
+  downscale: DownscaleOutcome | null;
+  smallerSize: number | null;
+}
+
 /**
  * The file's hash is known: it is recorded, and the file goes in line, or, when `duplicate` (the
  * same content is queued or uploaded already), it is paused so that no satellite byte goes on it
- * before someone says so. Declined once the upload has started without it.
+ * before someone says so. Declined once the upload has started without it, or when the crew changed
+ * the file's Data saver choice while it was checked. With `as`, what Data saver made of it: a
+ * smaller copy becomes what the item sends (its name, type and size), the original's kept for shore.
  */
 export const checked =
-  (sha256: string, duplicate: boolean, now: number): Change =>
+  (sha256: string, duplicate: boolean, now: number, as?: CheckedAs): Change =>
   (item) => {
     if (item.sha256 !== null || item.uploadUrl !== null) return null;
-    if (item.status !== 'waiting' || item.waitReason !== 'checking') return { sha256, updatedAt: now };
-    if (!duplicate) return { sha256, waitReason: 'queued', notBefore: null, updatedAt: now };
+    if (as && ((item.dataSaver ?? false) !== as.dataSaver || item.downscale)) return null;
+    const d = as?.downscale;
+    const sent = d?.applied
+      ? { name: smallerName(item.name), type: 'image/jpeg', size: as?.smallerSize ?? item.size }
+      : {};
+    const record = { sha256, ...sent, ...(d ? { downscale: d } : {}) };
+    if (item.status !== 'waiting' || item.waitReason !== 'checking') return { ...record, updatedAt: now };
+    if (!duplicate) return { ...record, waitReason: 'queued', notBefore: null, updatedAt: now };
     return {
-      sha256,
+      ...record,
       status: 'paused',
       waitReason: 'duplicate',
       notBefore: null,
       waitingMs: waitedMs(item, now),
       waitingSince: null,
+      updatedAt: now,
+    };
+  };
+
+/**
+ * A file's check failed (it could not be read here; the upload reads the same bytes and says so on
+ * the row if it cannot): it goes in line unhashed, and a Data saver photo says it is sent as it is
+ * rather than wait for a smaller copy that will not come.
+ */
+export const checkFailed =
+  (why: string, now: number): Change =>
+  (item) =>
+    item.status === 'waiting' && item.waitReason === 'checking'
+      ? {
+          waitReason: 'queued',
+          notBefore: null,
+          updatedAt: now,
+          ...(item.dataSaver
+            ? { downscale: { applied: false, reason: `Not checked (${why}): sent as it is.` } }
+            : {}),
+        }
+      : null;
+
+/**
+ * The crew changed a file's Data saver choice before any byte of it was sent: the file goes back to
+ * its original's name, type and size, and is checked again (held until `holdUntil`, for a page to
+ * check it) under the new choice. A copy paused as a duplicate waits again, as its content changes.
+ */
+export const chooseDataSaver =
+  (on: boolean, holdUntil: number, now: number): Change =>
+  (item) => {
+    if (!dataSaverEditable(item) || (item.dataSaver ?? false) === on) return null;
+    const d = item.downscale;
+    const original = d?.applied ? { name: d.originalName, type: d.originalType, size: d.originalSize } : {};
+    const waits =
+      (item.status === 'waiting' && (item.waitReason === 'queued' || item.waitReason === 'checking')) ||
+      item.waitReason === 'duplicate';
+    const check = waits
+      ? { status: 'waiting' as const, waitReason: 'checking' as const, notBefore: holdUntil }
+      : {};
+    const since = item.waitingSince ?? now;
+    return {
+      ...original,
+      ...check,
+      waitingSince: waits ? since : item.waitingSince,
+      dataSaver: on,
+      downscale: null,
+      sha256: null,
       updatedAt: now,
     };
   };

@@ -1,6 +1,7 @@
 import { DetailedError, type HttpResponse, type HttpStack, Upload } from 'tus-js-client';
 import { blobFileReader } from './blobFileReader.ts';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
+import { downscaleMetadata } from './dataSaver.ts';
 import { DigestsAhead } from './digestsAhead.ts';
 import type { UploadContext, Uploader } from './engine.ts';
 import type { BlobLike, QueueItem } from './types.ts';
@@ -98,7 +99,7 @@ function checkResume(res: HttpResponse, item: QueueItem): void {
   });
 }
 
-/** The tus metadata sent for an item: name and type, plus its tags. */
+/** The tus metadata sent for an item: name and type, its tags, and what Data saver made of it. */
 export function tusMetadata(item: QueueItem): Record<string, string> {
   const meta: Record<string, string> = {
     ...item.tags,
@@ -108,7 +109,7 @@ export function tusMetadata(item: QueueItem): Record<string, string> {
   };
   meta.priority = String(item.priority);
   if (item.sha256) meta.sha256 = item.sha256;
-  return meta;
+  return { ...meta, ...downscaleMetadata(item) };
 }
 
 /** Classifies whatever tus-js-client reported into an UploadError. */

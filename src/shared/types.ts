@@ -43,6 +43,24 @@ export interface SignalLike {
 export type UploadTags = Record<string, string>;
 
 /**
+ * What Data saver did with a file: made it smaller (the item's name, type and size are then the
+ * smaller copy's, and the original's are kept here to tell the shore), or left it as it was, and why.
+ */
+export type DownscaleOutcome =
+  | {
+      applied: true;
+      originalName: string;
+      originalType: string;
+      originalSize: number;
+      /** As shown, after EXIF orientation. */
+      originalWidth: number;
+      originalHeight: number;
+      width: number;
+      height: number;
+    }
+  | { applied: false; reason: string };
+
+/**
  * One file in the durable queue: its state only, small and cheap to rewrite. The file's bytes are
  * stored once, apart from it (`QueueStore.blob`), so no state change ever writes them again.
  */
@@ -83,6 +101,10 @@ export interface QueueItem {
   keepLocalCopy: boolean;
   /** When the file's bytes were removed from this device after upload; the record stays for the list. */
   releasedAt: number | null;
+  /** The crew chose Data saver for this file (absent in records stored before it existed: Original). */
+  dataSaver?: boolean;
+  /** What Data saver did, once the file was checked with it chosen; absent or null before. */
+  downscale?: DownscaleOutcome | null;
 }
 
 /** This device's own credential, from its enrolment link. */
@@ -106,6 +128,8 @@ export function newQueueItem(
     tags?: UploadTags;
     sha256?: string | null;
     keepLocalCopy?: boolean;
+    /** Send a smaller copy of a photo (see dataSaver.ts). */
+    dataSaver?: boolean;
     /** Held until then while a page hashes the file (see `stillChecking`). */
     checkingUntil?: number | null;
   },
@@ -137,6 +161,8 @@ export function newQueueItem(
     uploadedAt: null,
     keepLocalCopy: init.keepLocalCopy ?? false,
     releasedAt: null,
+    dataSaver: init.dataSaver ?? false,
+    downscale: null,
   };
 }
 

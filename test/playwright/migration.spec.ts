@@ -89,22 +89,32 @@ test('a queue stored by the version that kept each file inside its record is mov
 
   const stored = await page.evaluate(
     () =>
-      new Promise<{ version: number; records: object[]; files: number }>((resolve, reject) => {
-        const open = indexedDB.open('tender');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction(['items', 'blobs']);
-          const records = tx.objectStore('items').getAll();
-          const files = tx.objectStore('blobs').count();
-          tx.oncomplete = () => {
-            db.close();
-            resolve({ version: db.version, records: records.result, files: files.result });
+      new Promise<{ version: number; records: object[]; files: number; smaller: number }>(
+        (resolve, reject) => {
+          const open = indexedDB.open('tender');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const db = open.result;
+            const tx = db.transaction(['items', 'blobs', 'smaller']);
+            const records = tx.objectStore('items').getAll();
+            const files = tx.objectStore('blobs').count();
+            const smaller = tx.objectStore('smaller').count();
+            tx.oncomplete = () => {
+              db.close();
+              resolve({
+                version: db.version,
+                records: records.result,
+                files: files.result,
+                smaller: smaller.result,
+              });
+            };
           };
-        };
-      }),
+        },
+      ),
   );
-  expect(stored.version).toBe(3);
+  // Version 4 added the store of Data saver's smaller copies, empty for files queued before it.
+  expect(stored.version).toBe(4);
+  expect(stored.smaller).toBe(0);
   for (const record of stored.records) expect(record).not.toHaveProperty('blob');
   // Both files are on the server: neither is kept on the device any longer.
   expect(stored.files).toBe(0);

@@ -143,3 +143,34 @@ test('offline with files waiting', async ({ context, page, server }) => {
   await expect(row(page, 'manual.pdf').locator('.status')).toHaveText('Waiting');
   await checkScreen(page, 'offline-waiting');
 });
+
+test('Data saver chosen, with waiting photos’ details open', async ({ context, page, server }) => {
+  await openApp(page, server);
+  await page.getByLabel('Photo size for new files').selectOption('Data saver (about 3 MP)');
+  await context.setOffline(true);
+  // Not a picture the browser can read: the details say why it goes as it is, with nothing to switch.
+  await page
+    .getByLabel('Add files')
+    .setInputFiles({ name: 'gauge.jpg', mimeType: 'image/jpeg', buffer: makeFile(80_000, 43) });
+  const gauge = row(page, 'gauge.jpg');
+  await gauge.getByRole('button', { name: 'Details of gauge.jpg' }).click();
+  await expect(gauge).toContainText(
+    'Data saver not applied: Only JPEG, PNG and WebP pictures are made smaller',
+  );
+  await expect(gauge.getByRole('button', { name: 'Send the original instead' })).toHaveCount(0);
+  // A photo sent as its original can still be switched to Data saver while it waits.
+  await page.getByLabel('Photo size for new files').selectOption('Original');
+  await page
+    .getByLabel('Add files')
+    .setInputFiles({ name: 'plate.jpg', mimeType: 'image/jpeg', buffer: makeFile(60_000, 44) });
+  const plate = row(page, 'plate.jpg');
+  await plate.getByRole('button', { name: 'Details of plate.jpg' }).click();
+  const choice = plate.getByRole('button', { name: 'Use Data saver' });
+  // Touch targets: at least 44 × 44 CSS pixels.
+  const box = await choice.boundingBox();
+  expect(box?.height).toBeGreaterThanOrEqual(44);
+  expect(box?.width).toBeGreaterThanOrEqual(44);
+  const select = await page.getByLabel('Photo size for new files').boundingBox();
+  expect(select?.height).toBeGreaterThanOrEqual(44);
+  await checkScreen(page, 'data-saver-details');
+});

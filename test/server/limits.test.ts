@@ -67,6 +67,20 @@ describe('size and type limits', () => {
   });
 });
 
+/** What the app sends with a photo Data saver made smaller. */
+const DOWNSCALED: Record<string, string> = {
+  filename: 'pump.jpg',
+  filetype: 'image/jpeg',
+  dataSaver: 'downscaled',
+  originalName: 'pump.png',
+  originalType: 'image/png',
+  originalSize: '12100000',
+  originalWidth: '8000',
+  originalHeight: '6000',
+  width: '2048',
+  height: '1536',
+};
+
 describe('hostile metadata', () => {
   const cases: [string, string][] = [
     ['NUL in a value', encodeMetadata({ filename: 'a\u0000.jpg', filetype: 'image/jpeg' })],
@@ -90,6 +104,17 @@ describe('hostile metadata', () => {
     ['bad sha256', encodeMetadata({ sha256: 'abc', filetype: 'image/jpeg' })],
     ['bad media type', encodeMetadata({ filetype: 'image jpeg' })],
     ['name that is only dots', encodeMetadata({ filename: '../..', filetype: 'image/jpeg' })],
+    ['Data saver flag other than downscaled', encodeMetadata({ ...DOWNSCALED, dataSaver: 'yes' })],
+    [
+      'Data saver without the original size',
+      encodeMetadata(Object.fromEntries(Object.entries(DOWNSCALED).filter(([k]) => k !== 'originalSize'))),
+    ],
+    ['original size that is not a number', encodeMetadata({ ...DOWNSCALED, originalSize: '12 MB' })],
+    ['original size of zero', encodeMetadata({ ...DOWNSCALED, originalSize: '0' })],
+    ['negative width', encodeMetadata({ ...DOWNSCALED, width: '-2048' })],
+    ['height past a million pixels', encodeMetadata({ ...DOWNSCALED, originalHeight: '1000001' })],
+    ['original type that is not a media type', encodeMetadata({ ...DOWNSCALED, originalType: 'png' })],
+    ['original name that is only dots', encodeMetadata({ ...DOWNSCALED, originalName: '..' })],
   ];
   for (const [label, header] of cases) {
     it(`refuses ${label} with 400 and a message`, async () => {
@@ -98,6 +123,27 @@ describe('hostile metadata', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(/metadata/i);
     });
   }
+
+  it("keeps what Data saver says of a photo's original, tidied like the file's own name and type", async () => {
+    const data = Buffer.from('small');
+    const res = await post({
+      'Upload-Length': String(data.length),
+      'Upload-Metadata': encodeMetadata({
+        ...DOWNSCALED,
+        originalName: 'C:\\fakepath\\pump.png',
+        originalType: 'Image/PNG; x=1',
+      }),
+    });
+    expect(res.status).toBe(201);
+    const url = new URL(res.headers.get('location') ?? '', s.url).href;
+    expect((await s.patch(device, url, 0, data)).status).toBe(204);
+    const record = (await listRecords(s.url)).find((r) => url.endsWith(String(r.id)));
+    expect(record?.metadata).toMatchObject({
+      ...DOWNSCALED,
+      originalName: 'pump.png',
+      originalType: 'image/png',
+    });
+  });
 
   it('cuts a path out of filename and files the upload inside its own folder', async () => {
     const data = Buffer.from('hello');

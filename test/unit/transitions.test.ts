@@ -125,10 +125,15 @@ describe('the Add files form remembers its last choices', () => {
     ['not an object', 'x', FIRST_ADD_DEFAULTS],
     [
       'stored choices, cleaned',
-      { priority: 12, tags: { systemTag: '  Bilge ', bogus: 1 }, keepLocalCopy: true },
-      { priority: 10, tags: { systemTag: 'Bilge' }, keepLocalCopy: true },
+      { priority: 12, tags: { systemTag: '  Bilge ', bogus: 1 }, keepLocalCopy: true, dataSaver: true },
+      { priority: 10, tags: { systemTag: 'Bilge' }, keepLocalCopy: true, dataSaver: true },
     ],
-    ['a priority that is not a number', { priority: '9' }, { priority: 5, tags: {}, keepLocalCopy: false }],
+    [
+      'a priority that is not a number, and choices stored before Data saver existed',
+      { priority: '9' },
+      { priority: 5, tags: {}, keepLocalCopy: false, dataSaver: false },
+    ],
+    ['Data saver other than true', { dataSaver: 'yes' }, FIRST_ADD_DEFAULTS],
   ] as [string, unknown, unknown][])('%s', (_name, stored, expected) => {
     expect(readAddDefaults(stored)).toEqual(expected);
   });

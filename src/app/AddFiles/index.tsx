@@ -18,6 +18,7 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
   const [priority, setPriority] = useState(5);
   const [tags, setTags] = useState<UploadTags>({});
   const [keepLocalCopy, setKeepLocalCopy] = useState(false);
+  const [dataSaver, setDataSaver] = useState(false);
 
   // The form starts with the choices of its last use: a batch of photos is rarely the last one.
   useEffect(() => {
@@ -27,6 +28,7 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
         setPriority(last.priority);
         setTags(last.tags);
         setKeepLocalCopy(last.keepLocalCopy);
+        setDataSaver(last.dataSaver);
       })
       .catch(() => {});
   }, []);
@@ -71,7 +73,7 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
     if (!files.length) return;
     setError(null);
     setStoring(true);
-    const chosen = { priority, tags: cleanTags(tags), keepLocalCopy };
+    const chosen = { priority, tags: cleanTags(tags), keepLocalCopy, dataSaver };
     void settings.setAddDefaults(chosen).catch(() => {});
     try {
       await addFiles(files, chosen);
@@ -117,6 +119,17 @@ export function AddFiles({ items }: { items: QueueItem[] }) {
                 {p >= 9 ? ' (critical)' : ''}
               </option>
             ))}
+          </select>
+        </label>
+        <label>
+          Photos{' '}
+          <select
+            aria-label="Photo size for new files"
+            value={dataSaver ? 'data-saver' : 'original'}
+            onChange={(e) => setDataSaver((e.currentTarget as HTMLSelectElement).value === 'data-saver')}
+          >
+            <option value="original">Original</option>
+            <option value="data-saver">Data saver (about 3 MP)</option>
           </select>
         </label>
       </div>

@@ -3,6 +3,7 @@ import { bytesWasted, type QueueItem, waitedMs } from '../../shared/types.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { pauseItem, removeItem, setPriority } from '../queueState.ts';
 import { TagEditor } from '../TagEditor/index.tsx';
+import { DataSaverNote } from './DataSaverNote.tsx';
 
 /** Priority, cancel and remove for one file; pause, resume and retry are on the row itself. */
 function RowControls({ item }: { item: QueueItem }) {
@@ -82,6 +83,7 @@ export function RowDetails({ item, id }: { item: QueueItem; id: string }) {
           the partial upload.
         </p>
       )}
+      <DataSaverNote item={item} />
       <RowControls item={item} />
       <TagEditor item={item} />
     </div>

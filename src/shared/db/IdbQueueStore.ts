@@ -76,12 +76,15 @@ export class IdbQueueStore implements QueueStore<Blob> {
     return next;
   }
 
+  /** The bytes to send: Data saver's smaller copy when the record says one was made, else the file as added. */
   async blob(id: string): Promise<Blob | undefined> {
-    return (await this.#open()).get('blobs', id);
+    const tx = (await this.#open()).transaction(['items', 'blobs', 'smaller'], 'readonly');
+    const item = await tx.objectStore('items').get(id);
+    return tx.objectStore(item?.downscale?.applied ? 'smaller' : 'blobs').get(id);
   }
 
   async release(id: string, now: number): Promise<QueueItem | undefined> {
-    const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
+    const tx = (await this.#open()).transaction(['items', 'blobs', 'smaller'], 'readwrite');
     const items = tx.objectStore('items');
     const current = await items.get(id);
     if (!current || !releasable(current)) {
@@ -89,13 +92,21 @@ export class IdbQueueStore implements QueueStore<Blob> {
       return current;
     }
     const next = { ...current, releasedAt: now };
-    await committed(tx, [items.put(next), tx.objectStore('blobs').delete(id)]);
+    await committed(tx, [
+      items.put(next),
+      tx.objectStore('blobs').delete(id),
+      tx.objectStore('smaller').delete(id),
+    ]);
     return next;
   }
 
   async remove(id: string): Promise<void> {
-    const tx = (await this.#open()).transaction(['items', 'blobs'], 'readwrite');
-    await committed(tx, [tx.objectStore('items').delete(id), tx.objectStore('blobs').delete(id)]);
+    const tx = (await this.#open()).transaction(['items', 'blobs', 'smaller'], 'readwrite');
+    await committed(tx, [
+      tx.objectStore('items').delete(id),
+      tx.objectStore('blobs').delete(id),
+      tx.objectStore('smaller').delete(id),
+    ]);
   }
 
   /** This device's credential, if it was enrolled. */

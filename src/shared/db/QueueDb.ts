@@ -19,6 +19,15 @@ export interface TenderDbSchema extends DBSchema {
     value: Blob;
   };
   /**
+   * The smaller copy Data saver made of a photo, keyed by its item's id: written once when made, sent
+   * instead of the original in `blobs` (kept until upload, so the crew can still choose the original),
+   * deleted with it.
+   */
+  smaller: {
+    key: string;
+    value: Blob;
+  };
+  /**
    * Small records by name: 'credential' (IdbQueueStore), 'link-settings', 'persist-refused-at' (a
    * time) and the like (IdbSettingsStore) and one
    * 'spend:YYYY-MM-DD' per local day (IdbSpendStore). Each owner reads its own keys back as its type.
@@ -30,7 +39,7 @@ export interface TenderDbSchema extends DBSchema {
 }
 
 export const DB_NAME = 'tender';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
 /** Opens (and upgrades) the queue database. Migrations only add, and move. */
 export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<TenderDbSchema>> {
@@ -47,6 +56,9 @@ export function openQueueDb(name: string = DB_NAME): Promise<IDBPDatabase<Tender
       if (oldVersion < 3) {
         db.createObjectStore('blobs');
         if (oldVersion > 0) void moveBlobsOut(tx, Date.now());
+      }
+      if (oldVersion < 4) {
+        db.createObjectStore('smaller');
       }
     },
     blocking(_current, _next, event) {
