@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readJson } from './body.ts';
 import { cleanDeviceName, type Devices } from './devices.ts';
@@ -12,10 +10,12 @@ import type { Metrics } from './metrics.ts';
 import { describeUnfinished, type Partial } from './partials.ts';
 import type { RecordQuery, UploadRecords } from './records.ts';
 import { send, sendJson } from './respond.ts';
+import { storedKey, type UploadBytes } from './uploadBytes.ts';
 
 /** Collaborators of the admin API. */
 export type AdminApiOptions = {
-  dataDir: string;
+  /** Where the recorded files are read from. */
+  bytes: UploadBytes;
   devices: Devices;
   records: UploadRecords;
   metrics: Metrics;
@@ -108,13 +108,7 @@ export async function handleAdmin(
     const record = opts.records.get(upload[1]);
     if (!record) sendJson(res, 404, { error: 'no such upload' });
     else if (!upload[2]) sendJson(res, 200, record);
-    else
-      await sendContent(
-        req,
-        res,
-        path.join(opts.dataDir, record.path ?? path.join('files', record.id)),
-        record,
-      );
+    else await sendContent(req, res, opts.bytes, record);
     return true;
   }
   if (pathname === '/__test/faults' && opts.faults) {
@@ -178,13 +172,11 @@ function parseQuery(params: URLSearchParams): RecordQuery | Error {
 async function sendContent(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  file: string,
-  record: { name: string; type: string },
+  bytes: UploadBytes,
+  record: { id: string; path: string | null; name: string; type: string },
 ): Promise<void> {
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(file);
-  } catch {
+  const stored = await bytes.open(storedKey(record)).catch(() => undefined);
+  if (!stored) {
     sendJson(res, 410, { error: 'the stored file is missing' });
     return;
   }
@@ -193,7 +185,7 @@ async function sendContent(
     .replace(/["\\]/g, '_');
   res.writeHead(200, {
     'Content-Type': normaliseType(record.type) ?? 'application/octet-stream',
-    'Content-Length': stat.size,
+    'Content-Length': stored.size,
     'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safeSegment(record.name, 'file'))}`,
     // Uploaded HTML or SVG must never run as this origin's page.
     'Content-Security-Policy': "sandbox; default-src 'none'",
@@ -204,5 +196,5 @@ async function sendContent(
     res.end();
     return;
   }
-  await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
+  await pipeline(stored.stream(), res).catch(() => res.destroy());
 }

@@ -13,11 +13,11 @@ import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
 import { Devices } from './devices.ts';
-import { freeBytesSync } from './disk.ts';
 import { DiskRoom } from './diskRoom.ts';
 import { handleEnrol } from './enrolApi.ts';
 import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
+import { FileBytes } from './fileBytes.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { DeviceLimits } from './limits.ts';
 import { jsonLogger, type Logger } from './log.ts';
@@ -62,6 +62,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const codes = new EnrolmentCodes(db);
   const records = new UploadRecords(db);
   const partials = new Partials(db);
+  const bytes = new FileBytes(config.dataDir);
   const types = new TypeAllowlist(config.allowedTypes);
   const guard = new ConnectionGuard({
     maxConnections: config.maxConnections,
@@ -76,7 +77,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   };
   const uploads = new Uploads({
     quota,
-    dataDir: config.dataDir,
+    bytes,
     expiryMs: config.uploadExpiryMs,
     maxUploadBytes: config.maxUploadBytes,
     corsOrigins: config.corsOrigins,
@@ -95,7 +96,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     burst: config.deviceBurst,
     maxOpen: config.deviceMaxOpen,
   });
-  const disk = new DiskRoom({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, partials });
+  const disk = new DiskRoom({ bytes, minFreeBytes: config.minFreeBytes, partials });
   const gateway = new TusGateway({
     maxUploadBytes: config.maxUploadBytes,
     disk,
@@ -116,12 +117,15 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     'Connections closed at once because their address or the server had too many open.',
     () => guard.refused,
   );
-  metrics.addGauge('tender_disk_free_bytes', 'Free bytes on the data directory filesystem.', () =>
-    freeBytesSync(config.dataDir),
+  metrics.addGauge(
+    'tender_disk_free_bytes',
+    'Free bytes for uploads, as last measured (at start, each maintenance pass and each new upload).',
+    () => disk.free,
   );
 
   try {
     await uploads.recover();
+    await disk.measure();
   } catch (error) {
     db.close();
     throw error;
@@ -165,7 +169,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       const who = auth.admin(req);
       if (!who.ok) return unauthorized(res, who);
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
-        dataDir: config.dataDir,
+        bytes,
         devices,
         records,
         metrics,
@@ -252,7 +256,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
-  const maintain = () => void schedule(() => uploads.maintain());
+  const maintain = () => void schedule(() => Promise.all([uploads.maintain(), disk.measure()]));
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
   // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.

@@ -1,18 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import { type Checksum, hasherFor } from './checksum.ts';
-import { hashFile, syncDir } from './fsync.ts';
 import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecords } from './records.ts';
-import { recoverFiles } from './recovery.ts';
-import { answerFor, isTusError, StorageError, sync, writeAll } from './storageIo.ts';
+import { recoverAll } from './recovery.ts';
+import { answerFor, isTusError, StorageError } from './storageIo.ts';
+import type { Appender, UploadBytes } from './uploadBytes.ts';
 
 /** What the store needs to know about the request that holds an upload's lock. */
 export type Writer = {
@@ -26,7 +24,8 @@ export type Writer = {
 
 /** Collaborators of the store. */
 export type DurableStoreOptions = {
-  filesDir: string;
+  /** Where the bytes are kept. */
+  bytes: UploadBytes;
   /** Unfinished uploads older than this (from creation) expire; 0 never. */
   expiryMs: number;
   partials: Partials;
@@ -56,9 +55,9 @@ const CHECKPOINT_MS = 2_000;
 const BATCH_BYTES = 1024 * 1024;
 
 /**
- * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
- * before the offset is recorded in SQLite, the offset comes from that record (never the file size),
- * and recover() cuts every file back to its acknowledged offset after a crash. It also verifies
+ * A tus DataStore that never acknowledges an offset it could lose: bytes are made durable before
+ * the offset is recorded, the offset comes from that record (never the stored length), and
+ * recover() cuts every upload's bytes back to its acknowledged offset after a crash. It also verifies
  * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
  * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */
@@ -73,18 +72,11 @@ export class DurableStore extends DataStore {
     this.opts = opts;
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
-    fs.mkdirSync(opts.filesDir, { recursive: true });
-  }
-
-  /** Path of an unfinished upload's bytes. */
-  filePath(id: string): string {
-    return path.join(this.opts.filesDir, id);
   }
 
   override async create(upload: Upload): Promise<Upload> {
     const writer = this.opts.writerOf(upload.id);
     if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
-    const file = this.filePath(upload.id);
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
     // Check and reserve with no await in between: two creations at once cannot both take the last slot.
@@ -98,13 +90,11 @@ export class DurableStore extends DataStore {
       createdAt: upload.creation_date ?? new Date().toISOString(),
     });
     try {
-      await fs.promises.writeFile(file, '', { flag: 'wx' });
-      await syncDir(this.opts.filesDir);
+      await this.opts.bytes.create(upload.id);
     } catch (error) {
       this.opts.partials.delete(upload.id);
       throw error;
     }
-    upload.storage = { type: 'file', path: file };
     return upload;
   }
 
@@ -119,7 +109,6 @@ export class DurableStore extends DataStore {
         offset: partial.acked,
         metadata: partial.metadata,
         creation_date: partial.completion ? undefined : partial.createdAt,
-        storage: { type: 'file', path: this.filePath(id) },
       });
     }
     const record = this.opts.records.get(id);
@@ -172,7 +161,7 @@ export class DurableStore extends DataStore {
   /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
   async discard(id: string): Promise<void> {
     this.running.delete(id);
-    await fs.promises.rm(this.filePath(id), { force: true });
+    await this.opts.bytes.remove(id);
     this.opts.partials.delete(id);
   }
 
@@ -189,12 +178,12 @@ export class DurableStore extends DataStore {
   }
 
   /**
-   * After a crash: cuts each unfinished upload's file back to its acknowledged offset (bytes past it
-   * were never acknowledged and may be torn), and deletes files no upload owns. Run before serving.
+   * After a crash: cuts each unfinished upload's bytes back to its acknowledged offset (bytes past
+   * it were never acknowledged and may be torn), and deletes bytes no upload owns. Run before serving.
    */
   async recover(): Promise<void> {
-    const { filesDir, partials, records, log } = this.opts;
-    await recoverFiles({ filesDir, partials, records, log, filePath: (id) => this.filePath(id) });
+    const { bytes, partials, records, log } = this.opts;
+    await recoverAll({ bytes, partials, records, log });
   }
 
   /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
@@ -202,7 +191,7 @@ export class DurableStore extends DataStore {
     await this.exclusive(partial.id, async () => {
       const current = this.opts.partials.get(partial.id);
       if (!current || current.completion || current.acked !== current.size) return;
-      await this.verifyAndComplete(current, await hashFile(this.filePath(current.id)));
+      await this.verifyAndComplete(current, await this.opts.bytes.digest(current.id));
     });
   }
 
@@ -228,8 +217,7 @@ export class DurableStore extends DataStore {
     // With block checksums the verifier feeds the running hash, so it can rewind it to a block end.
     const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
 
-    const file = this.filePath(id);
-    const handle = await fs.promises.open(file, 'r+');
+    const appender: Appender = await this.opts.bytes.append(id, offset);
     let pos = offset;
     let acked = offset;
     let lastAck = Date.now();
@@ -248,7 +236,7 @@ export class DurableStore extends DataStore {
             batch.push(more);
             size += more.length;
           }
-          await writeAll(handle, batch, pos).catch((e: unknown) => this.failed(id, e));
+          await appender.write(batch).catch((e: unknown) => this.failed(id, e));
           pos += size;
           inflight.received = pos;
           inflight.at = Date.now();
@@ -262,7 +250,7 @@ export class DurableStore extends DataStore {
           const ackable = blocks ? offset + blocks.verified : pos;
           const due = ackable - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && ackable > acked && ackable < partial.size) {
-            await sync(handle).catch((e: unknown) => this.failed(id, e));
+            await appender.persist(ackable).catch((e: unknown) => this.failed(id, e));
             this.opts.partials.ack(id, ackable);
             acked = ackable;
             lastAck = Date.now();
@@ -277,18 +265,18 @@ export class DurableStore extends DataStore {
       const kept = this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
       refusal = kept.refusal;
       if (kept.end < pos) {
-        await handle.truncate(kept.end);
+        await appender.cut(kept.end);
         pos = kept.end;
         // The verifier kept the running hash's state at its last whole block; any other end is the start.
         const hash = blocks && pos === offset + blocks.verified ? blocks.followerAtVerified() : beforeChunk;
         running = running && hash && { hash, at: pos };
       }
-      if (pos > acked) await sync(handle);
+      if (pos > acked) await appender.persist(pos);
     } catch (error) {
       this.running.delete(id);
       if (error instanceof StorageError) {
         // Which bytes landed is unknown: fall back to the last acknowledged offset.
-        await handle.truncate(acked).catch(() => {});
+        await appender.cut(acked).catch(() => {});
         const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
         this.opts.log('error', 'upload write failed', { id, code, error: String(error.cause) });
         throw answerFor(error);
@@ -296,11 +284,14 @@ export class DurableStore extends DataStore {
       throw error;
     } finally {
       this.inflight.delete(id);
-      await handle.close();
+      await appender.close();
     }
 
     if (pos === partial.size && !refusal) {
-      await this.verifyAndComplete(partial, running ? running.hash.digest('hex') : await hashFile(file));
+      await this.verifyAndComplete(
+        partial,
+        running ? running.hash.digest('hex') : await this.opts.bytes.digest(id),
+      );
     } else {
       if (pos > acked) this.opts.partials.ack(id, pos);
       if (running) this.running.set(id, { hash: running.hash, at: pos });

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
 import { type Lock, MemoryLocker, Server } from '@tus/server';
 import type Database from 'better-sqlite3';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
-import { syncDir } from './fsync.ts';
 import { tusError } from './httpError.ts';
 import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
@@ -16,6 +13,7 @@ import { checkQuota, type DeviceQuota } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
 import { Sweeper } from './sweeper.ts';
+import { storedKey, type UploadBytes } from './uploadBytes.ts';
 
 /** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
 export type UploadListener = (record: UploadRecord) => void | Promise<void>;
@@ -28,7 +26,8 @@ export type UploadRequest = Writer & {
 
 /** What the tus endpoint needs from the rest of the server. */
 export type UploadsOptions = {
-  dataDir: string;
+  /** Where uploads' bytes are kept, unfinished and finished. */
+  bytes: UploadBytes;
   expiryMs: number;
   maxUploadBytes: number;
   /** Checked again as the upload is created, so concurrent creations cannot overshoot it. */
@@ -60,7 +59,7 @@ export class Uploads {
   constructor(opts: UploadsOptions) {
     this.opts = opts;
     this.store = new DurableStore({
-      filesDir: path.join(opts.dataDir, 'files'),
+      bytes: opts.bytes,
       expiryMs: opts.expiryMs,
       partials: opts.partials,
       records: opts.records,
@@ -184,13 +183,9 @@ export class Uploads {
     const receivedAt = new Date().toISOString();
     const fileName = metadata.filename ?? metadata.name ?? original.name;
     let target = recordPath({ id, fileName, deviceName: this.deviceName(deviceId), receivedAt });
-    // Records from before the filed layout kept their bytes at files/<id>.
-    const originalPath = original.path ?? path.posix.join('files', original.id);
-    const source = path.join(this.opts.dataDir, originalPath);
+    const originalPath = storedKey(original);
     try {
-      await fs.promises.mkdir(path.dirname(path.join(this.opts.dataDir, target)), { recursive: true });
-      await fs.promises.link(source, path.join(this.opts.dataDir, target));
-      await syncDir(path.dirname(path.join(this.opts.dataDir, target)));
+      await this.opts.bytes.copy(originalPath, target);
     } catch (error) {
       // The record still points at the bytes; only the operator's browsing copy is missing.
       this.opts.log('error', 'could not link duplicate', { id, original: original.id, error: String(error) });
@@ -275,20 +270,10 @@ export class Uploads {
   }
 
   private async fileOnce(partial: Partial): Promise<void> {
-    const { dataDir, db, records, partials, metrics, log } = this.opts;
+    const { bytes, db, records, partials, metrics, log } = this.opts;
     const completion = partial.completion;
     if (!completion || records.get(partial.id)) return;
-    const source = this.store.filePath(partial.id);
-    const dest = path.join(dataDir, completion.target);
-    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    try {
-      await fs.promises.rename(source, dest);
-    } catch (error) {
-      // Already moved before a crash: carry on with the record.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync(dest)) throw error;
-    }
-    await syncDir(path.dirname(dest));
-    await syncDir(path.dirname(source));
+    await bytes.place(partial.id, completion.target);
     const metadata = partial.metadata;
     const record: UploadRecord = {
       id: partial.id,
