@@ -52,7 +52,11 @@ const AUTH_FAILURE_RATE = 1;
 const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 
-/** Opens `<dataDir>/tender.db`, recovers unfinished uploads, then listens on config.host:config.port. */
+/**
+ * Opens `<dataDir>/tender.db` and listens on config.host:config.port. Unfinished uploads are
+ * recovered one by one as they are next touched, so a second server on the same storage can start
+ * while this one is writing.
+ */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
   const log = options.log ?? jsonLogger;
   const metrics = new Metrics();
@@ -124,7 +128,6 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   );
 
   try {
-    await uploads.recover();
     await disk.measure();
   } catch (error) {
     db.close();

@@ -1,33 +1,12 @@
 import type { Logger } from './log.ts';
 import type { Partial, Partials } from './partials.ts';
-import type { UploadRecords } from './records.ts';
 import type { UploadBytes } from './uploadBytes.ts';
 
 /**
- * Brings every unfinished upload's stored bytes in line with its acknowledged offset after a
- * crash, and deletes stored bytes no upload owns. Run before serving.
- */
-export async function recoverAll(opts: {
-  bytes: UploadBytes;
-  partials: Partials;
-  records: UploadRecords;
-  log: Logger;
-}): Promise<void> {
-  const { bytes, partials, records, log } = opts;
-  for (const partial of partials.all()) {
-    if (!partial.completion) await settle(opts, partial);
-  }
-  for (const { id } of await bytes.list()) {
-    if (partials.get(id) || records.get(id)) continue;
-    await bytes.remove(id);
-    log('info', 'orphan upload file deleted', { id });
-  }
-}
-
-/**
- * Brings one unfinished upload's stored bytes in line with its acknowledged offset: a torn tail a
- * crash left past the offset is cut, missing bytes of an empty upload recreated, an upload whose
- * bytes are gone dropped. Returns the upload as it now stands, undefined if dropped.
+ * Brings one unfinished upload's stored bytes in line with its acknowledged offset, under the
+ * upload's lock (never as a sweep: on shared storage another server may be writing other uploads):
+ * a torn tail a crash left past the offset is cut, missing bytes of an empty upload recreated, an
+ * upload whose bytes are gone dropped. Returns the upload as it now stands, undefined if dropped.
  */
 export async function settle(
   opts: { bytes: UploadBytes; partials: Partials; log: Logger },

@@ -8,7 +8,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
 import type { UploadRecords } from './records.ts';
-import { recoverAll } from './recovery.ts';
+import { settle } from './recovery.ts';
 import { answerFor, isTusError, StorageError } from './storageIo.ts';
 import type { Appender, UploadBytes } from './uploadBytes.ts';
 
@@ -56,8 +56,9 @@ const BATCH_BYTES = 1024 * 1024;
 
 /**
  * A tus DataStore that never acknowledges an offset it could lose: bytes are made durable before
- * the offset is recorded, the offset comes from that record (never the stored length), and
- * recover() cuts every upload's bytes back to its acknowledged offset after a crash. It also verifies
+ * the offset is recorded, the offset comes from that record (never the stored length), and an
+ * upload's bytes are brought back to that offset whenever it is next touched under its lock (a
+ * crash mid-PATCH leaves a torn tail). It also verifies
  * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
  * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */
@@ -66,6 +67,8 @@ export class DurableStore extends DataStore {
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, { hash: Hash; at: number }>();
   private readonly inflight = new Map<string, { received: number; at: number }>();
+  /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
+  private readonly settledHere = new Set<string>();
 
   constructor(opts: DurableStoreOptions) {
     super();
@@ -98,10 +101,14 @@ export class DurableStore extends DataStore {
     return upload;
   }
 
+  /**
+   * tus calls this holding the upload's lock (HEAD, PATCH, DELETE): on the first call in this
+   * process, the moment to bring its bytes in line with the acknowledged offset (a crash mid-PATCH
+   * leaves a torn tail), once any write of this process has settled.
+   */
   override async getUpload(id: string): Promise<Upload> {
     // A killed PATCH may still be acknowledging what it received; answer with its final offset.
-    await this.busy.get(id)?.catch(() => {});
-    const partial = this.opts.partials.get(id);
+    const partial = await this.exclusive(id, () => this.settled(id));
     if (partial) {
       return new Upload({
         id,
@@ -161,6 +168,7 @@ export class DurableStore extends DataStore {
   /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
   async discard(id: string): Promise<void> {
     this.running.delete(id);
+    this.settledHere.delete(id);
     await this.opts.bytes.remove(id);
     this.opts.partials.delete(id);
   }
@@ -178,21 +186,26 @@ export class DurableStore extends DataStore {
   }
 
   /**
-   * After a crash: cuts each unfinished upload's bytes back to its acknowledged offset (bytes past
-   * it were never acknowledged and may be torn), and deletes bytes no upload owns. Run before serving.
+   * Verifies a fully acknowledged upload found after a restart, then completes or discards it.
+   * Callers hold the upload's lock.
    */
-  async recover(): Promise<void> {
-    const { bytes, partials, records, log } = this.opts;
-    await recoverAll({ bytes, partials, records, log });
-  }
-
-  /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
   async completeRecovered(partial: Partial): Promise<void> {
     await this.exclusive(partial.id, async () => {
-      const current = this.opts.partials.get(partial.id);
+      const current = await this.settled(partial.id);
       if (!current || current.completion || current.acked !== current.size) return;
       await this.verifyAndComplete(current, await this.opts.bytes.digest(current.id));
     });
+  }
+
+  // The upload's state once its stored bytes agree with its acknowledged offset. Run exclusively.
+  // Once per upload and process: afterwards every write of this process leaves them in agreement.
+  private async settled(id: string): Promise<Partial | undefined> {
+    const partial = this.opts.partials.get(id);
+    if (!partial || partial.completion || this.settledHere.has(id)) return partial;
+    const { bytes, partials, log } = this.opts;
+    const current = await settle({ bytes, partials, log }, partial);
+    if (current) this.settledHere.add(id);
+    return current;
   }
 
   private async writeExclusive(stream: Readable, id: string, offset: number): Promise<number> {
@@ -367,6 +380,7 @@ export class DurableStore extends DataStore {
       );
     }
     this.running.delete(partial.id);
+    this.settledHere.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
 }

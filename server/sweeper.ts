@@ -2,13 +2,20 @@ import type { Locker } from '@tus/server';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
+import type { UploadRecords } from './records.ts';
 import type { DurableStore } from './store.ts';
+import type { UploadBytes } from './uploadBytes.ts';
+
+// Stored bytes no upload owns are deleted once nothing has written them for this long.
+const ORPHAN_IDLE_MS = 15 * 60_000;
 
 /** Collaborators of the sweeper. */
 export type SweeperOptions = {
   /** Unfinished uploads older than this (from creation) are deleted; 0 keeps them. */
   expiryMs: number;
   partials: Partials;
+  records: UploadRecords;
+  bytes: UploadBytes;
   store: DurableStore;
   metrics: Metrics;
   log: Logger;
@@ -72,14 +79,48 @@ export class Sweeper {
     return dropped;
   }
 
+  /**
+   * Deletes stored bytes that no upload owns (a crash between deleting an upload's bytes and its
+   * row) once they have been idle for a long time, each under its id's lock.
+   */
+  async dropOrphans(): Promise<number> {
+    const { partials, records, bytes, log } = this.opts;
+    let count = 0;
+    for (const { id, idleMs } of await bytes.list()) {
+      if (this.opts.stopped()) break;
+      if (idleMs < ORPHAN_IDLE_MS || partials.get(id) || records.get(id)) continue;
+      const dropped = await this.locked(id, async () => {
+        if (partials.get(id) || records.get(id)) return false;
+        await bytes.remove(id);
+        return true;
+      }).catch((error: unknown) => {
+        log('error', 'could not delete orphan upload file', { id, error: String(error) });
+        return false;
+      });
+      if (!dropped) continue;
+      log('info', 'orphan upload file deleted', { id });
+      count++;
+    }
+    return count;
+  }
+
+  /** Runs `fn` holding the upload's lock, the one tus requests take. */
+  async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const lock = this.opts.locker.newLock(id);
+    await lock.lock(new AbortController().signal, () => {});
+    try {
+      return await fn();
+    } finally {
+      await lock.unlock();
+    }
+  }
+
   // Deletes one unfinished upload under its lock if `still` holds for its current state.
   private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
     const { partials, log } = this.opts;
-    const lock = this.opts.locker.newLock(id);
     try {
-      await lock.lock(new AbortController().signal, () => {});
-      try {
-        return await this.opts.store.exclusive(id, async () => {
+      return await this.locked(id, () =>
+        this.opts.store.exclusive(id, async () => {
           const current = partials.get(id);
           if (!current || current.completion || !still(current)) return false;
           await this.opts.store.discard(id);
@@ -90,10 +131,8 @@ export class Sweeper {
             acked: current.acked,
           });
           return true;
-        });
-      } finally {
-        await lock.unlock();
-      }
+        }),
+      );
     } catch (error) {
       log('error', 'could not delete unfinished upload', { id, reason, error: String(error) });
       return false;

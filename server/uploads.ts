@@ -75,6 +75,8 @@ export class Uploads {
     this.sweeper = new Sweeper({
       expiryMs: opts.expiryMs,
       partials: opts.partials,
+      records: opts.records,
+      bytes: opts.bytes,
       store: this.store,
       metrics: opts.metrics,
       log: opts.log,
@@ -149,20 +151,23 @@ export class Uploads {
   /**
    * Files `id` if all its bytes are acknowledged but its record is not written yet (a crash or a
    * cut-off final PATCH), so a HEAD that reports the upload finished is never ahead of the record.
+   * Takes the upload's lock when there is work to do; callers must not hold it.
    */
   async reconcile(id: string): Promise<void> {
-    const partial = this.opts.partials.get(id);
-    if (this.stopped || !partial || partial.acked !== partial.size) return;
-    if (partial.completion) await this.file(partial);
-    else await this.store.completeRecovered(partial);
+    const before = this.opts.partials.get(id);
+    if (this.stopped || !before || before.acked !== before.size) return;
+    await this.sweeper.locked(id, async () => {
+      const partial = this.opts.partials.get(id);
+      if (this.stopped || !partial || partial.acked !== partial.size) return;
+      if (partial.completion) await this.file(partial);
+      else await this.store.completeRecovered(partial);
+    });
   }
 
-  /** Cuts torn tails after a crash; run before serving. */
-  async recover(): Promise<void> {
-    await this.store.recover();
-  }
-
-  /** Finishes uploads a crash left half-recorded and deletes unfinished ones past their expiry. */
+  /**
+   * Finishes uploads a crash left half-recorded (each under its lock), deletes unfinished ones past
+   * their expiry and bytes no upload owns. Touches nothing another server may be writing.
+   */
   async maintain(): Promise<void> {
     for (const partial of this.opts.partials.all()) {
       if (this.stopped) return;
@@ -172,6 +177,7 @@ export class Uploads {
     }
     await this.sweeper.dropAbandoned();
     await this.sweeper.expire();
+    await this.sweeper.dropOrphans();
   }
 
   /**
