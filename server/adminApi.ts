@@ -22,11 +22,11 @@ export type AdminApiOptions = {
   log: Logger;
   faults?: Faults;
   /** The link a device opens once to get its token (a one-time code, not the token). */
-  enrollUrl(deviceId: string, token: string): string;
+  enrollUrl(deviceId: string, token: string): Promise<string>;
   /** Called after a device is revoked, to cut its open requests and release its reservations. */
   onRevoke(deviceId: string): void;
   /** A device's unfinished uploads. */
-  unfinished(deviceId: string): Partial[];
+  unfinished(deviceId: string): Promise<Partial[]>;
   /** Cuts a device's open requests and deletes its unfinished uploads; resolves to how many. */
   dropUnfinished(deviceId: string): Promise<number>;
 };
@@ -59,34 +59,34 @@ export async function handleAdmin(
         sendJson(res, 400, { error: (error as Error).message });
         return true;
       }
-      const { deviceId, token } = opts.devices.enroll(name);
+      const { deviceId, token } = await opts.devices.enroll(name);
       opts.log('info', 'device enrolled', { deviceId, name });
-      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(deviceId, token) });
+      sendJson(res, 201, { deviceId, name, token, enrollUrl: await opts.enrollUrl(deviceId, token) });
       return true;
     }
     if (!allow(req, res, 'GET, HEAD, POST')) return true;
-    sendJson(res, 200, opts.devices.list());
+    sendJson(res, 200, await opts.devices.list());
     return true;
   }
   const unfinished = DEVICE_UPLOADS.exec(pathname);
   if (unfinished?.[1]) {
     if (!allow(req, res, 'GET, HEAD, DELETE', ['GET', 'HEAD', 'DELETE'])) return true;
     const deviceId = unfinished[1];
-    if (!opts.devices.get(deviceId)) {
+    if (!(await opts.devices.get(deviceId))) {
       sendJson(res, 404, { error: 'no such device' });
     } else if (method === 'DELETE') {
       const dropped = await opts.dropUnfinished(deviceId);
       opts.log('info', 'unfinished uploads dropped', { deviceId, dropped });
       sendJson(res, 200, { dropped });
     } else {
-      sendJson(res, 200, opts.unfinished(deviceId).map(describeUnfinished));
+      sendJson(res, 200, (await opts.unfinished(deviceId)).map(describeUnfinished));
     }
     return true;
   }
   const device = DEVICE.exec(pathname);
   if (device?.[1]) {
     if (!allow(req, res, 'DELETE', ['DELETE'])) return true;
-    if (!opts.devices.revoke(device[1])) {
+    if (!(await opts.devices.revoke(device[1]))) {
       sendJson(res, 404, { error: 'no such device' });
       return true;
     }
@@ -99,13 +99,13 @@ export async function handleAdmin(
     if (!allow(req, res, 'GET, HEAD')) return true;
     const query = parseQuery(url.searchParams);
     if (query instanceof Error) sendJson(res, 400, { error: query.message });
-    else sendJson(res, 200, opts.records.list(query));
+    else sendJson(res, 200, await opts.records.list(query));
     return true;
   }
   const upload = UPLOAD.exec(pathname);
   if (upload?.[1]) {
     if (!allow(req, res, 'GET, HEAD')) return true;
-    const record = opts.records.get(upload[1]);
+    const record = await opts.records.get(upload[1]);
     if (!record) sendJson(res, 404, { error: 'no such upload' });
     else if (!upload[2]) sendJson(res, 200, record);
     else await sendContent(req, res, opts.bytes, record);

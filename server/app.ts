@@ -12,18 +12,18 @@ import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
-import { Devices } from './devices.ts';
+import { SqliteDevices } from './devices.ts';
 import { DiskRoom } from './diskRoom.ts';
 import { handleEnrol } from './enrolApi.ts';
-import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
+import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
 import { FileBytes } from './fileBytes.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { DeviceLimits } from './limits.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
-import { Partials } from './partials.ts';
-import { UploadRecords } from './records.ts';
+import { SqlitePartials } from './partials.ts';
+import { SqliteUploadRecords } from './records.ts';
 import { sendJson, sendText } from './respond.ts';
 import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
@@ -62,10 +62,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   const metrics = new Metrics();
   const db = openDatabase(config.dataDir);
   const admin = loadAdminToken(config.dataDir, config.adminToken);
-  const devices = new Devices(db);
-  const codes = new EnrolmentCodes(db);
-  const records = new UploadRecords(db);
-  const partials = new Partials(db);
+  const devices = new SqliteDevices(db);
+  const codes = new SqliteEnrolmentCodes(db);
+  const records = new SqliteUploadRecords(db);
+  const partials = new SqlitePartials(db);
   const bytes = new FileBytes(config.dataDir);
   const types = new TypeAllowlist(config.allowedTypes);
   const guard = new ConnectionGuard({
@@ -85,7 +85,6 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     expiryMs: config.uploadExpiryMs,
     maxUploadBytes: config.maxUploadBytes,
     corsOrigins: config.corsOrigins,
-    db,
     records,
     partials,
     devices,
@@ -161,7 +160,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (pathname === '/probe') return probe(req, res);
     if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
     if (isDevicePath(pathname)) {
-      const who = auth.device(req);
+      const who = await auth.device(req);
       if (!who.ok) return unauthorized(res, who);
       requests.track(who.device.deviceId, req, res);
       const handled = await handleDevice(req, res, pathname, who.device, deviceApi);
@@ -178,8 +177,11 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
         metrics,
         log,
         faults,
-        enrollUrl: (deviceId, token) =>
-          enrolmentLink(publicBaseUrl(config, url), codes.issue(deviceId, token, config.enrolmentCodeTtlMs)),
+        enrollUrl: async (deviceId, token) =>
+          enrolmentLink(
+            publicBaseUrl(config, url),
+            await codes.issue(deviceId, token, config.enrolmentCodeTtlMs),
+          ),
         onRevoke: revoked,
         unfinished: (deviceId) => partials.ofDevice(deviceId),
         dropUnfinished: async (deviceId) => {
@@ -263,10 +265,13 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
   // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.
-  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+  const cutRevoked = async () => {
     for (const deviceId of requests.devices()) {
-      if (devices.get(deviceId)?.revokedAt) requests.cut(deviceId);
+      if ((await devices.get(deviceId))?.revokedAt) requests.cut(deviceId);
     }
+  };
+  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+    cutRevoked().catch((error: unknown) => log('error', 'revocation check failed', { error: String(error) }));
     void schedule(() => uploads.sweeper.dropAbandoned());
   });
 

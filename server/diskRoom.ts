@@ -27,7 +27,7 @@ export class DiskRoom {
   /** Whether `bytes` more fit; with the figures, for the log. */
   async fits(bytes: number): Promise<{ ok: boolean; free: number; outstanding: number }> {
     const free = await this.measure();
-    const outstanding = this.partials.outstandingBytes();
+    const outstanding = await this.partials.outstandingBytes();
     return { ok: free - outstanding - bytes >= this.minFreeBytes, free, outstanding };
   }
 }

@@ -21,7 +21,7 @@ export async function settle(
       return partial;
     }
     log('error', 'upload file missing; upload dropped', { id, acked });
-    partials.delete(id);
+    await partials.delete(id);
     return undefined;
   }
   if (size > acked) {
@@ -30,7 +30,7 @@ export async function settle(
   } else if (size < acked) {
     // Only a disk that lied about fsync gets here; offer the client what is really there.
     log('error', 'upload file shorter than its acknowledged offset', { id, acked, size });
-    partials.ack(id, size);
+    await partials.ack(id, size);
     return { ...partial, acked: size };
   }
   return partial;

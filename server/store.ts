@@ -6,7 +6,7 @@ import { type Checksum, hasherFor } from './checksum.ts';
 import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import type { Partial, Partials } from './partials.ts';
+import type { Partial, Partials, Reserved } from './partials.ts';
 import type { UploadRecords } from './records.ts';
 import { settle } from './recovery.ts';
 import { answerFor, isTusError, StorageError } from './storageIo.ts';
@@ -32,8 +32,8 @@ export type DurableStoreOptions = {
   records: UploadRecords;
   metrics: Metrics;
   log: Logger;
-  /** Refuses a new upload (an over-quota device); runs in the same tick as the row is inserted. */
-  admit(deviceId: string, size: number): TusError | undefined;
+  /** Refuses a new upload (an over-quota device), shown what its device already holds; checked and inserted as one step. */
+  admit(reserved: Reserved, size: number): TusError | undefined;
   /** The request currently holding the lock on `id`. */
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
@@ -82,20 +82,23 @@ export class DurableStore extends DataStore {
     if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
-    // Check and reserve with no await in between: two creations at once cannot both take the last slot.
-    const refusal = this.opts.admit(writer.deviceId, upload.size);
+    const size = upload.size;
+    // Check and reserve as one step: two creations at once cannot both take the last slot.
+    const refusal = await this.opts.partials.create(
+      {
+        id: upload.id,
+        deviceId: writer.deviceId,
+        size,
+        metadata,
+        createdAt: upload.creation_date ?? new Date().toISOString(),
+      },
+      (reserved) => this.opts.admit(reserved, size),
+    );
     if (refusal) throw refusal;
-    this.opts.partials.create({
-      id: upload.id,
-      deviceId: writer.deviceId,
-      size: upload.size,
-      metadata,
-      createdAt: upload.creation_date ?? new Date().toISOString(),
-    });
     try {
       await this.opts.bytes.create(upload.id);
     } catch (error) {
-      this.opts.partials.delete(upload.id);
+      await this.opts.partials.delete(upload.id);
       throw error;
     }
     return upload;
@@ -118,7 +121,7 @@ export class DurableStore extends DataStore {
         creation_date: partial.completion ? undefined : partial.createdAt,
       });
     }
-    const record = this.opts.records.get(id);
+    const record = await this.opts.records.get(id);
     if (record) {
       // No creation date: a finished upload never expires.
       return new Upload({ id, size: record.size, offset: record.size, metadata: record.metadata });
@@ -139,7 +142,7 @@ export class DurableStore extends DataStore {
 
   override async remove(id: string): Promise<void> {
     return this.exclusive(id, async () => {
-      if (!this.opts.partials.get(id)) throw ERRORS.FILE_NOT_FOUND;
+      if (!(await this.opts.partials.get(id))) throw ERRORS.FILE_NOT_FOUND;
       await this.discard(id);
     });
   }
@@ -152,16 +155,16 @@ export class DurableStore extends DataStore {
     return this.opts.expiryMs;
   }
 
-  /** Offset, length and bytes received so far; reads no lock and waits for nothing. */
-  progress(id: string): Progress | undefined {
-    const partial = this.opts.partials.get(id);
+  /** Offset, length and bytes received so far; takes no lock and waits for no write. */
+  async progress(id: string): Promise<Progress | undefined> {
+    const partial = await this.opts.partials.get(id);
     if (partial) {
       const inflight = this.inflight.get(id);
       const received = Math.max(partial.acked, inflight?.received ?? 0);
       if (!inflight) return { offset: partial.acked, length: partial.size, received };
       return { offset: partial.acked, length: partial.size, received, idleMs: Date.now() - inflight.at };
     }
-    const record = this.opts.records.get(id);
+    const record = await this.opts.records.get(id);
     return record && { offset: record.size, length: record.size, received: record.size };
   }
 
@@ -170,7 +173,7 @@ export class DurableStore extends DataStore {
     this.running.delete(id);
     this.settledHere.delete(id);
     await this.opts.bytes.remove(id);
-    this.opts.partials.delete(id);
+    await this.opts.partials.delete(id);
   }
 
   /** Runs `fn` after every earlier store operation on `id` has settled. */
@@ -200,7 +203,7 @@ export class DurableStore extends DataStore {
   // The upload's state once its stored bytes agree with its acknowledged offset. Run exclusively.
   // Once per upload and process: afterwards every write of this process leaves them in agreement.
   private async settled(id: string): Promise<Partial | undefined> {
-    const partial = this.opts.partials.get(id);
+    const partial = await this.opts.partials.get(id);
     if (!partial || partial.completion || this.settledHere.has(id)) return partial;
     const { bytes, partials, log } = this.opts;
     const current = await settle({ bytes, partials, log }, partial);
@@ -209,10 +212,10 @@ export class DurableStore extends DataStore {
   }
 
   private async writeExclusive(stream: Readable, id: string, offset: number): Promise<number> {
-    const partial = this.opts.partials.get(id);
+    const partial = await this.opts.partials.get(id);
     if (!partial) {
       // A repeated final PATCH with an empty body on a recorded upload: nothing to do.
-      if (this.opts.records.get(id)?.size === offset) return offset;
+      if ((await this.opts.records.get(id))?.size === offset) return offset;
       throw ERRORS.FILE_NOT_FOUND;
     }
     if (partial.acked !== offset) throw ERRORS.INVALID_OFFSET;
@@ -264,7 +267,7 @@ export class DurableStore extends DataStore {
           const due = ackable - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && ackable > acked && ackable < partial.size) {
             await appender.persist(ackable).catch((e: unknown) => this.failed(id, e));
-            this.opts.partials.ack(id, ackable);
+            await this.opts.partials.ack(id, ackable);
             acked = ackable;
             lastAck = Date.now();
           }
@@ -306,7 +309,7 @@ export class DurableStore extends DataStore {
         running ? running.hash.digest('hex') : await this.opts.bytes.digest(id),
       );
     } else {
-      if (pos > acked) this.opts.partials.ack(id, pos);
+      if (pos > acked) await this.opts.partials.ack(id, pos);
       if (running) this.running.set(id, { hash: running.hash, at: pos });
     }
     if (refusal) throw refusal;

@@ -38,7 +38,7 @@ export class Sweeper {
     const { expiryMs, partials, metrics } = this.opts;
     if (expiryMs <= 0) return;
     const cutoff = new Date(Date.now() - expiryMs).toISOString();
-    for (const partial of partials.expired(cutoff)) {
+    for (const partial of await partials.expired(cutoff)) {
       if (this.opts.stopped()) return;
       const dropped = await this.drop(partial.id, 'expired', (current) => current.createdAt < cutoff);
       if (dropped) metrics.uploadsFailed.expired++;
@@ -51,7 +51,7 @@ export class Sweeper {
    */
   async dropAbandoned(): Promise<number> {
     let count = 0;
-    for (const partial of this.opts.partials.abandoned()) {
+    for (const partial of await this.opts.partials.abandoned()) {
       if (this.opts.stopped()) break;
       if (await this.drop(partial.id, 'abandoned', () => true)) count++;
     }
@@ -62,7 +62,7 @@ export class Sweeper {
   /** Deletes every unfinished upload of a device (cut its open requests first); returns how many. */
   async dropDevice(deviceId: string): Promise<number> {
     let count = 0;
-    for (const partial of this.opts.partials.ofDevice(deviceId)) {
+    for (const partial of await this.opts.partials.ofDevice(deviceId)) {
       if (await this.drop(partial.id, 'dropped by the operator', () => true)) count++;
     }
     this.opts.metrics.uploadsFailed.dropped += count;
@@ -84,13 +84,13 @@ export class Sweeper {
    * row) once they have been idle for a long time, each under its id's lock.
    */
   async dropOrphans(): Promise<number> {
-    const { partials, records, bytes, log } = this.opts;
+    const { bytes, log } = this.opts;
     let count = 0;
     for (const { id, idleMs } of await bytes.list()) {
       if (this.opts.stopped()) break;
-      if (idleMs < ORPHAN_IDLE_MS || partials.get(id) || records.get(id)) continue;
+      if (idleMs < ORPHAN_IDLE_MS || (await this.owned(id))) continue;
       const dropped = await this.locked(id, async () => {
-        if (partials.get(id) || records.get(id)) return false;
+        if (await this.owned(id)) return false;
         await bytes.remove(id);
         return true;
       }).catch((error: unknown) => {
@@ -115,13 +115,18 @@ export class Sweeper {
     }
   }
 
+  // Whether an upload, finished or not, owns the bytes stored under `id`.
+  private async owned(id: string): Promise<boolean> {
+    return Boolean((await this.opts.partials.get(id)) ?? (await this.opts.records.get(id)));
+  }
+
   // Deletes one unfinished upload under its lock if `still` holds for its current state.
   private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
     const { partials, log } = this.opts;
     try {
       return await this.locked(id, () =>
         this.opts.store.exclusive(id, async () => {
-          const current = partials.get(id);
+          const current = await partials.get(id);
           if (!current || current.completion || !still(current)) return false;
           await this.opts.store.discard(id);
           log('info', 'unfinished upload deleted', {

@@ -75,7 +75,7 @@ export class TusGateway {
     const version = checkVersion(req);
     if (version) return refuse(res, version);
 
-    const who = auth.device(req);
+    const who = await auth.device(req);
     if (!who.ok) return fail(res, who.status, who.error, who.headers);
     const deviceId = who.device.deviceId;
     this.opts.requests.track(deviceId, req, res);
@@ -90,11 +90,11 @@ export class TusGateway {
     const id = UPLOAD_PATH.exec(pathname)?.[1];
     if (method === 'POST' ? !isCollection : !id) return fail(res, 404, 'not found');
     // Another device's upload does not exist as far as this one can tell.
-    if (id && uploads.ownerOf(id) !== deviceId) return fail(res, 404, 'not found');
+    if (id && (await uploads.ownerOf(id)) !== deviceId) return fail(res, 404, 'not found');
 
     const malformed = method === 'PATCH' ? checkPatchHeaders(req) : undefined;
     if (malformed) return refuse(res, malformed);
-    if (method === 'DELETE' && id && uploads.isComplete(id)) {
+    if (method === 'DELETE' && id && (await uploads.isComplete(id))) {
       return fail(res, 409, 'this upload is complete; completed uploads are kept and never deleted');
     }
 
@@ -193,7 +193,7 @@ export class TusGateway {
       fail(res, check.status, check.error);
       return undefined;
     }
-    const over = checkQuota(partials, deviceId, length, quota);
+    const over = await checkQuota(partials, deviceId, length, quota);
     if (over) {
       if (over.status === 429) this.opts.metrics.rateLimited++;
       fail(

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { type Lock, MemoryLocker, Server } from '@tus/server';
-import type Database from 'better-sqlite3';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
 import { tusError } from './httpError.ts';
@@ -9,7 +8,7 @@ import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
-import { checkQuota, type DeviceQuota } from './quota.ts';
+import { type DeviceQuota, quotaRefusal } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
 import { Sweeper } from './sweeper.ts';
@@ -33,7 +32,6 @@ export type UploadsOptions = {
   /** Checked again as the upload is created, so concurrent creations cannot overshoot it. */
   quota: DeviceQuota;
   corsOrigins: ReadonlySet<string>;
-  db: Database.Database;
   records: UploadRecords;
   partials: Partials;
   devices: Devices;
@@ -66,8 +64,8 @@ export class Uploads {
       metrics: opts.metrics,
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
-      admit: (deviceId, size) => {
-        const over = checkQuota(opts.partials, deviceId, size, opts.quota);
+      admit: (reserved, size) => {
+        const over = quotaRefusal(reserved, size, opts.quota);
         return over && tusError(over.status, over.error);
       },
       onComplete: (partial, sha256) => this.complete(partial, sha256),
@@ -139,13 +137,15 @@ export class Uploads {
   }
 
   /** Whether every byte of `id` is in and verified (recorded, or being recorded). */
-  isComplete(id: string): boolean {
-    return Boolean(this.opts.records.get(id) || this.opts.partials.get(id)?.completion);
+  async isComplete(id: string): Promise<boolean> {
+    return Boolean((await this.opts.records.get(id)) || (await this.opts.partials.get(id))?.completion);
   }
 
   /** The device that created upload `id`, whether finished or not. */
-  ownerOf(id: string): string | undefined {
-    return this.opts.partials.get(id)?.deviceId ?? this.opts.records.get(id)?.deviceId ?? undefined;
+  async ownerOf(id: string): Promise<string | undefined> {
+    const partial = await this.opts.partials.get(id);
+    if (partial) return partial.deviceId;
+    return (await this.opts.records.get(id))?.deviceId ?? undefined;
   }
 
   /**
@@ -154,10 +154,10 @@ export class Uploads {
    * Takes the upload's lock when there is work to do; callers must not hold it.
    */
   async reconcile(id: string): Promise<void> {
-    const before = this.opts.partials.get(id);
+    const before = await this.opts.partials.get(id);
     if (this.stopped || !before || before.acked !== before.size) return;
     await this.sweeper.locked(id, async () => {
-      const partial = this.opts.partials.get(id);
+      const partial = await this.opts.partials.get(id);
       if (this.stopped || !partial || partial.acked !== partial.size) return;
       if (partial.completion) await this.file(partial);
       else await this.store.completeRecovered(partial);
@@ -169,7 +169,7 @@ export class Uploads {
    * their expiry and bytes no upload owns. Touches nothing another server may be writing.
    */
   async maintain(): Promise<void> {
-    for (const partial of this.opts.partials.all()) {
+    for (const partial of await this.opts.partials.all()) {
       if (this.stopped) return;
       await this.reconcile(partial.id).catch((error: unknown) => {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
@@ -188,7 +188,7 @@ export class Uploads {
     const id = this.newId();
     const receivedAt = new Date().toISOString();
     const fileName = metadata.filename ?? metadata.name ?? original.name;
-    let target = recordPath({ id, fileName, deviceName: this.deviceName(deviceId), receivedAt });
+    let target = recordPath({ id, fileName, deviceName: await this.deviceName(deviceId), receivedAt });
     const originalPath = storedKey(original);
     try {
       await this.opts.bytes.copy(originalPath, target);
@@ -210,7 +210,7 @@ export class Uploads {
       duplicateOf: original.duplicateOf ?? original.id,
       path: target,
     };
-    this.opts.records.add(record);
+    await this.opts.records.add(record);
     this.opts.metrics.uploadsDeduplicated++;
     this.opts.log('info', 'upload deduplicated', { id, deviceId, duplicateOf: record.duplicateOf });
     this.notify(record);
@@ -249,7 +249,7 @@ export class Uploads {
 
   private async complete(partial: Partial, sha256: string): Promise<void> {
     // A last chunk that raced the revocation must not become a record of a device no longer trusted.
-    if (this.opts.devices.get(partial.deviceId)?.revokedAt) {
+    if ((await this.opts.devices.get(partial.deviceId))?.revokedAt) {
       await this.store.discard(partial.id);
       throw tusError(401, 'This device has been revoked; enrol it again');
     }
@@ -257,11 +257,11 @@ export class Uploads {
     const target = recordPath({
       id: partial.id,
       fileName: partial.metadata.filename ?? partial.metadata.name ?? partial.id,
-      deviceName: this.deviceName(partial.deviceId),
+      deviceName: await this.deviceName(partial.deviceId),
       receivedAt,
     });
     const completion = { at: receivedAt, sha256, target };
-    this.opts.partials.markComplete(partial.id, completion);
+    await this.opts.partials.markComplete(partial.id, completion);
     await this.file({ ...partial, acked: partial.size, completion });
   }
 
@@ -276,9 +276,9 @@ export class Uploads {
   }
 
   private async fileOnce(partial: Partial): Promise<void> {
-    const { bytes, db, records, partials, metrics, log } = this.opts;
+    const { bytes, records, metrics, log } = this.opts;
     const completion = partial.completion;
-    if (!completion || records.get(partial.id)) return;
+    if (!completion || (await records.get(partial.id))) return;
     await bytes.place(partial.id, completion.target);
     const metadata = partial.metadata;
     const record: UploadRecord = {
@@ -294,12 +294,7 @@ export class Uploads {
       duplicateOf: null,
       path: completion.target,
     };
-    const added = db.transaction(() => {
-      const ok = records.add(record);
-      partials.delete(partial.id);
-      return ok;
-    })();
-    if (!added) return;
+    if (!(await records.addCompleted(record))) return;
     metrics.uploadsCompleted++;
     log('info', 'upload completed', {
       id: record.id,
@@ -320,8 +315,8 @@ export class Uploads {
     }
   }
 
-  private deviceName(deviceId: string): string {
-    return this.opts.devices.get(deviceId)?.name ?? deviceId;
+  private async deviceName(deviceId: string): Promise<string> {
+    return (await this.opts.devices.get(deviceId))?.name ?? deviceId;
   }
 }
 
