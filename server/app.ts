@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { MemoryLocker } from '@tus/server';
 import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
@@ -19,10 +20,11 @@ import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
 import { FileBytes } from './fileBytes.ts';
 import { TypeAllowlist } from './fileTypes.ts';
-import { DeviceLimits } from './limits.ts';
+import { MemoryDeviceLimits } from './limits.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { SqlitePartials } from './partials.ts';
+import { MemoryPatchProgress } from './patchProgress.ts';
 import { SqliteUploadRecords } from './records.ts';
 import { sendJson, sendText } from './respond.ts';
 import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
@@ -88,13 +90,15 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     records,
     partials,
     devices,
+    locker: new MemoryLocker(),
+    receiving: new MemoryPatchProgress(),
     metrics,
     log,
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
   const faults = config.testFaults ? new Faults() : undefined;
   const requests = new DeviceRequests();
-  const limits = new DeviceLimits({
+  const limits = new MemoryDeviceLimits({
     rate: config.deviceRate,
     burst: config.deviceBurst,
     maxOpen: config.deviceMaxOpen,

@@ -37,7 +37,7 @@ export async function handleDevice(
   opts: DeviceApiOptions,
 ): Promise<boolean> {
   const method = req.method ?? '';
-  const wait = opts.limits.take(device.deviceId);
+  const wait = await opts.limits.take(device.deviceId);
   if (wait > 0) {
     opts.metrics.rateLimited++;
     res.setHeader('Retry-After', String(wait));

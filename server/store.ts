@@ -7,6 +7,7 @@ import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials, Reserved } from './partials.ts';
+import type { PatchProgress } from './patchProgress.ts';
 import type { UploadRecords } from './records.ts';
 import { settle } from './recovery.ts';
 import { answerFor, isTusError, StorageError } from './storageIo.ts';
@@ -30,6 +31,8 @@ export type DurableStoreOptions = {
   expiryMs: number;
   partials: Partials;
   records: UploadRecords;
+  /** Where open PATCHes report how far their bodies have come. */
+  receiving: PatchProgress;
   metrics: Metrics;
   log: Logger;
   /** Refuses a new upload (an over-quota device), shown what its device already holds; checked and inserted as one step. */
@@ -66,7 +69,6 @@ export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, { hash: Hash; at: number }>();
-  private readonly inflight = new Map<string, { received: number; at: number }>();
   /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
   private readonly settledHere = new Set<string>();
 
@@ -159,7 +161,7 @@ export class DurableStore extends DataStore {
   async progress(id: string): Promise<Progress | undefined> {
     const partial = await this.opts.partials.get(id);
     if (partial) {
-      const inflight = this.inflight.get(id);
+      const inflight = await this.opts.receiving.read(id);
       const received = Math.max(partial.acked, inflight?.received ?? 0);
       if (!inflight) return { offset: partial.acked, length: partial.size, received };
       return { offset: partial.acked, length: partial.size, received, idleMs: Date.now() - inflight.at };
@@ -239,8 +241,8 @@ export class DurableStore extends DataStore {
     let lastAck = Date.now();
     let aborted: unknown;
     let refusal: TusError | undefined;
-    const inflight = { received: offset, at: Date.now() };
-    this.inflight.set(id, inflight);
+    const { receiving } = this.opts;
+    receiving.update(id, offset);
     try {
       try {
         for await (const first of stream as AsyncIterable<Buffer>) {
@@ -254,8 +256,7 @@ export class DurableStore extends DataStore {
           }
           await appender.write(batch).catch((e: unknown) => this.failed(id, e));
           pos += size;
-          inflight.received = pos;
-          inflight.at = Date.now();
+          receiving.update(id, pos);
           for (const chunk of batch) {
             chunkHash?.update(chunk);
             if (blocks) blocks.update(chunk);
@@ -299,7 +300,7 @@ export class DurableStore extends DataStore {
       }
       throw error;
     } finally {
-      this.inflight.delete(id);
+      receiving.end(id);
       await appender.close();
     }
 

@@ -80,7 +80,7 @@ export class TusGateway {
     const deviceId = who.device.deviceId;
     this.opts.requests.track(deviceId, req, res);
 
-    const wait = limits.take(deviceId);
+    const wait = await limits.take(deviceId);
     if (wait > 0) {
       metrics.rateLimited++;
       return fail(res, 429, 'too many requests from this device', { 'Retry-After': String(wait) });
@@ -122,14 +122,24 @@ export class TusGateway {
       create = prepared;
     }
 
-    const counted = method === 'PATCH' || method === 'POST';
-    if (counted && !limits.enter(deviceId, req)) {
-      metrics.rateLimited++;
-      return fail(res, 429, 'too many uploads open at once from this device', {
-        'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
-      });
+    if (method === 'PATCH' || method === 'POST') {
+      // Listening first: the connection may close while a shared limit is still answering.
+      const entered = limits.enter(deviceId, req);
+      res.once(
+        'close',
+        () =>
+          void entered.then(
+            (ok) => ok && limits.leave(deviceId, req),
+            () => {},
+          ),
+      );
+      if (!(await entered)) {
+        metrics.rateLimited++;
+        return fail(res, 429, 'too many uploads open at once from this device', {
+          'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
+        });
+      }
     }
-    if (counted) res.once('close', () => limits.leave(deviceId, req));
 
     const fault = this.opts.faults?.take(method);
     if (fault) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
-import { type Lock, MemoryLocker, Server } from '@tus/server';
+import { type Lock, type Locker, Server } from '@tus/server';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
 import { tusError } from './httpError.ts';
@@ -8,6 +8,7 @@ import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
+import type { PatchProgress } from './patchProgress.ts';
 import { type DeviceQuota, quotaRefusal } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
@@ -35,6 +36,14 @@ export type UploadsOptions = {
   records: UploadRecords;
   partials: Partials;
   devices: Devices;
+  /**
+   * Upload locks, taken by every tus request and by the bookkeeping. A shared implementation must
+   * call the holder's requestRelease when another server asks, as @tus/server's MemoryLocker does
+   * within a process: a resuming client's HEAD ends the stale PATCH that holds the lock.
+   */
+  locker: Locker;
+  /** Where open PATCHes report how far their bodies have come. */
+  receiving: PatchProgress;
   metrics: Metrics;
   log: Logger;
 };
@@ -48,7 +57,6 @@ export class Uploads {
   /** Listeners run after each record is written; errors are logged, never fail the upload. */
   readonly listeners = new Set<UploadListener>();
   private readonly opts: UploadsOptions;
-  private readonly memory = new MemoryLocker();
   private readonly requests = new WeakMap<http.IncomingMessage, UploadRequest>();
   private readonly writers = new Map<string, UploadRequest>();
   private readonly filing = new Map<string, Promise<void>>();
@@ -61,6 +69,7 @@ export class Uploads {
       expiryMs: opts.expiryMs,
       partials: opts.partials,
       records: opts.records,
+      receiving: opts.receiving,
       metrics: opts.metrics,
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
@@ -78,7 +87,7 @@ export class Uploads {
       store: this.store,
       metrics: opts.metrics,
       log: opts.log,
-      locker: this.memory,
+      locker: opts.locker,
       stopped: () => this.stopped,
     });
     this.tus = new Server({
@@ -232,7 +241,7 @@ export class Uploads {
     const request = node && this.requests.get(node);
     return {
       newLock: (id: string): Lock => {
-        const inner = this.memory.newLock(id);
+        const inner = this.opts.locker.newLock(id);
         return {
           lock: async (signal, requestRelease) => {
             await inner.lock(signal, requestRelease);
