@@ -35,7 +35,7 @@ export type DurableStoreOptions = {
   receiving: PatchProgress;
   metrics: Metrics;
   log: Logger;
-  /** Refuses a new upload (an over-quota device), shown what its device already holds; checked and inserted as one step. */
+  /** Refuses a new upload (an over-quota device), shown what its device holds; checked with the insert. */
   admit(reserved: Reserved, size: number): TusError | undefined;
   /** The request currently holding the lock on `id`. */
   writerOf(id: string): Writer | undefined;
@@ -60,8 +60,8 @@ const BATCH_BYTES = 1024 * 1024;
 /**
  * A tus DataStore that never acknowledges an offset it could lose: bytes are made durable before
  * the offset is recorded, the offset comes from that record (never the stored length), and an
- * upload's bytes are brought back to that offset whenever it is next touched under its lock (a
- * crash mid-PATCH leaves a torn tail). It also verifies
+ * upload's bytes are brought back to that offset the first time this process touches it under its
+ * lock (a crash mid-PATCH leaves a torn tail). It also verifies
  * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
  * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */

@@ -32,8 +32,8 @@ describe('a second server starting on the same storage', () => {
       expect(await until(progress, (p) => p.received === half)).toMatchObject({ offset: 0, received: half });
 
       const second = await startServer({ TENDER_DATA_DIR: first.dataDir });
-      // Closing waits for the maintenance pass that starts with the server; the data stays.
-      await second.tender.close();
+      // Closing waits for the maintenance pass that starts with the server.
+      await second.close({ keepData: true });
 
       patch.req.end(data.subarray(half));
       expect(await answered).toBe(204);
