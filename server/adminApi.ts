@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { readJson } from './body.ts';
 import { cleanDeviceName, type Devices } from './devices.ts';
@@ -12,21 +10,23 @@ import type { Metrics } from './metrics.ts';
 import { describeUnfinished, type Partial } from './partials.ts';
 import type { RecordQuery, UploadRecords } from './records.ts';
 import { send, sendJson } from './respond.ts';
+import { storedKey, type UploadBytes } from './uploadBytes.ts';
 
 /** Collaborators of the admin API. */
 export type AdminApiOptions = {
-  dataDir: string;
+  /** Where the recorded files are read from. */
+  bytes: UploadBytes;
   devices: Devices;
   records: UploadRecords;
   metrics: Metrics;
   log: Logger;
   faults?: Faults;
   /** The link a device opens once to get its token (a one-time code, not the token). */
-  enrollUrl(deviceId: string, token: string): string;
+  enrollUrl(deviceId: string, token: string): Promise<string>;
   /** Called after a device is revoked, to cut its open requests and release its reservations. */
   onRevoke(deviceId: string): void;
   /** A device's unfinished uploads. */
-  unfinished(deviceId: string): Partial[];
+  unfinished(deviceId: string): Promise<Partial[]>;
   /** Cuts a device's open requests and deletes its unfinished uploads; resolves to how many. */
   dropUnfinished(deviceId: string): Promise<number>;
 };
@@ -59,34 +59,34 @@ export async function handleAdmin(
         sendJson(res, 400, { error: (error as Error).message });
         return true;
       }
-      const { deviceId, token } = opts.devices.enroll(name);
+      const { deviceId, token } = await opts.devices.enroll(name);
       opts.log('info', 'device enrolled', { deviceId, name });
-      sendJson(res, 201, { deviceId, name, token, enrollUrl: opts.enrollUrl(deviceId, token) });
+      sendJson(res, 201, { deviceId, name, token, enrollUrl: await opts.enrollUrl(deviceId, token) });
       return true;
     }
     if (!allow(req, res, 'GET, HEAD, POST')) return true;
-    sendJson(res, 200, opts.devices.list());
+    sendJson(res, 200, await opts.devices.list());
     return true;
   }
   const unfinished = DEVICE_UPLOADS.exec(pathname);
   if (unfinished?.[1]) {
     if (!allow(req, res, 'GET, HEAD, DELETE', ['GET', 'HEAD', 'DELETE'])) return true;
     const deviceId = unfinished[1];
-    if (!opts.devices.get(deviceId)) {
+    if (!(await opts.devices.get(deviceId))) {
       sendJson(res, 404, { error: 'no such device' });
     } else if (method === 'DELETE') {
       const dropped = await opts.dropUnfinished(deviceId);
       opts.log('info', 'unfinished uploads dropped', { deviceId, dropped });
       sendJson(res, 200, { dropped });
     } else {
-      sendJson(res, 200, opts.unfinished(deviceId).map(describeUnfinished));
+      sendJson(res, 200, (await opts.unfinished(deviceId)).map(describeUnfinished));
     }
     return true;
   }
   const device = DEVICE.exec(pathname);
   if (device?.[1]) {
     if (!allow(req, res, 'DELETE', ['DELETE'])) return true;
-    if (!opts.devices.revoke(device[1])) {
+    if (!(await opts.devices.revoke(device[1]))) {
       sendJson(res, 404, { error: 'no such device' });
       return true;
     }
@@ -99,22 +99,16 @@ export async function handleAdmin(
     if (!allow(req, res, 'GET, HEAD')) return true;
     const query = parseQuery(url.searchParams);
     if (query instanceof Error) sendJson(res, 400, { error: query.message });
-    else sendJson(res, 200, opts.records.list(query));
+    else sendJson(res, 200, await opts.records.list(query));
     return true;
   }
   const upload = UPLOAD.exec(pathname);
   if (upload?.[1]) {
     if (!allow(req, res, 'GET, HEAD')) return true;
-    const record = opts.records.get(upload[1]);
+    const record = await opts.records.get(upload[1]);
     if (!record) sendJson(res, 404, { error: 'no such upload' });
     else if (!upload[2]) sendJson(res, 200, record);
-    else
-      await sendContent(
-        req,
-        res,
-        path.join(opts.dataDir, record.path ?? path.join('files', record.id)),
-        record,
-      );
+    else await sendContent(req, res, opts.bytes, record);
     return true;
   }
   if (pathname === '/__test/faults' && opts.faults) {
@@ -178,13 +172,11 @@ function parseQuery(params: URLSearchParams): RecordQuery | Error {
 async function sendContent(
   req: http.IncomingMessage,
   res: http.ServerResponse,
-  file: string,
-  record: { name: string; type: string },
+  bytes: UploadBytes,
+  record: { id: string; path: string | null; name: string; type: string },
 ): Promise<void> {
-  let stat: fs.Stats;
-  try {
-    stat = await fs.promises.stat(file);
-  } catch {
+  const stored = await bytes.open(storedKey(record)).catch(() => undefined);
+  if (!stored) {
     sendJson(res, 410, { error: 'the stored file is missing' });
     return;
   }
@@ -193,7 +185,7 @@ async function sendContent(
     .replace(/["\\]/g, '_');
   res.writeHead(200, {
     'Content-Type': normaliseType(record.type) ?? 'application/octet-stream',
-    'Content-Length': stat.size,
+    'Content-Length': stored.size,
     'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(safeSegment(record.name, 'file'))}`,
     // Uploaded HTML or SVG must never run as this origin's page.
     'Content-Security-Policy': "sandbox; default-src 'none'",
@@ -204,5 +196,5 @@ async function sendContent(
     res.end();
     return;
   }
-  await pipeline(fs.createReadStream(file), res).catch(() => res.destroy());
+  await pipeline(stored.stream(), res).catch(() => res.destroy());
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { MemoryLocker } from '@tus/server';
 import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
@@ -12,18 +13,19 @@ import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
-import { Devices } from './devices.ts';
-import { freeBytesSync } from './disk.ts';
+import { SqliteDevices } from './devices.ts';
 import { DiskRoom } from './diskRoom.ts';
 import { handleEnrol } from './enrolApi.ts';
-import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
+import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
+import { FileBytes } from './fileBytes.ts';
 import { TypeAllowlist } from './fileTypes.ts';
-import { DeviceLimits } from './limits.ts';
+import { MemoryDeviceLimits } from './limits.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
-import { Partials } from './partials.ts';
-import { UploadRecords } from './records.ts';
+import { SqlitePartials } from './partials.ts';
+import { MemoryPatchProgress } from './patchProgress.ts';
+import { SqliteUploadRecords } from './records.ts';
 import { sendJson, sendText } from './respond.ts';
 import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
@@ -52,16 +54,21 @@ const AUTH_FAILURE_RATE = 1;
 const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 
-/** Opens `<dataDir>/tender.db`, recovers unfinished uploads, then listens on config.host:config.port. */
+/**
+ * Opens `<dataDir>/tender.db` and listens on config.host:config.port. Unfinished uploads are
+ * recovered one by one as they are next touched, so a second server on the same storage can start
+ * while this one is writing.
+ */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
   const log = options.log ?? jsonLogger;
   const metrics = new Metrics();
   const db = openDatabase(config.dataDir);
   const admin = loadAdminToken(config.dataDir, config.adminToken);
-  const devices = new Devices(db);
-  const codes = new EnrolmentCodes(db);
-  const records = new UploadRecords(db);
-  const partials = new Partials(db);
+  const devices = new SqliteDevices(db);
+  const codes = new SqliteEnrolmentCodes(db);
+  const records = new SqliteUploadRecords(db);
+  const partials = new SqlitePartials(db);
+  const bytes = new FileBytes(config.dataDir);
   const types = new TypeAllowlist(config.allowedTypes);
   const guard = new ConnectionGuard({
     maxConnections: config.maxConnections,
@@ -76,26 +83,27 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   };
   const uploads = new Uploads({
     quota,
-    dataDir: config.dataDir,
+    bytes,
     expiryMs: config.uploadExpiryMs,
     maxUploadBytes: config.maxUploadBytes,
     corsOrigins: config.corsOrigins,
-    db,
     records,
     partials,
     devices,
+    locker: new MemoryLocker(),
+    receiving: new MemoryPatchProgress(),
     metrics,
     log,
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
   const faults = config.testFaults ? new Faults() : undefined;
   const requests = new DeviceRequests();
-  const limits = new DeviceLimits({
+  const limits = new MemoryDeviceLimits({
     rate: config.deviceRate,
     burst: config.deviceBurst,
     maxOpen: config.deviceMaxOpen,
   });
-  const disk = new DiskRoom({ dataDir: config.dataDir, minFreeBytes: config.minFreeBytes, partials });
+  const disk = new DiskRoom({ bytes, minFreeBytes: config.minFreeBytes, partials });
   const gateway = new TusGateway({
     maxUploadBytes: config.maxUploadBytes,
     disk,
@@ -116,12 +124,14 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     'Connections closed at once because their address or the server had too many open.',
     () => guard.refused,
   );
-  metrics.addGauge('tender_disk_free_bytes', 'Free bytes on the data directory filesystem.', () =>
-    freeBytesSync(config.dataDir),
+  metrics.addGauge(
+    'tender_disk_free_bytes',
+    'Free bytes for uploads, as last measured (at start, each maintenance pass and each new upload).',
+    () => disk.free,
   );
 
   try {
-    await uploads.recover();
+    await disk.measure();
   } catch (error) {
     db.close();
     throw error;
@@ -154,7 +164,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (pathname === '/probe') return probe(req, res);
     if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
     if (isDevicePath(pathname)) {
-      const who = auth.device(req);
+      const who = await auth.device(req);
       if (!who.ok) return unauthorized(res, who);
       requests.track(who.device.deviceId, req, res);
       const handled = await handleDevice(req, res, pathname, who.device, deviceApi);
@@ -165,14 +175,17 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       const who = auth.admin(req);
       if (!who.ok) return unauthorized(res, who);
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
-        dataDir: config.dataDir,
+        bytes,
         devices,
         records,
         metrics,
         log,
         faults,
-        enrollUrl: (deviceId, token) =>
-          enrolmentLink(publicBaseUrl(config, url), codes.issue(deviceId, token, config.enrolmentCodeTtlMs)),
+        enrollUrl: async (deviceId, token) =>
+          enrolmentLink(
+            publicBaseUrl(config, url),
+            await codes.issue(deviceId, token, config.enrolmentCodeTtlMs),
+          ),
         onRevoke: revoked,
         unfinished: (deviceId) => partials.ofDevice(deviceId),
         dropUnfinished: async (deviceId) => {
@@ -252,14 +265,17 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
-  const maintain = () => void schedule(() => uploads.maintain());
+  const maintain = () => void schedule(() => Promise.all([uploads.maintain(), disk.measure()]));
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
   // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.
-  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+  const cutRevoked = async () => {
     for (const deviceId of requests.devices()) {
-      if (devices.get(deviceId)?.revokedAt) requests.cut(deviceId);
+      if ((await devices.get(deviceId))?.revokedAt) requests.cut(deviceId);
     }
+  };
+  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+    cutRevoked().catch((error: unknown) => log('error', 'revocation check failed', { error: String(error) }));
     void schedule(() => uploads.sweeper.dropAbandoned());
   });
 

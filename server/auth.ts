@@ -37,13 +37,13 @@ export class Auth {
   }
 
   /** The calling device; failures are counted and logged (without the token). */
-  device(req: http.IncomingMessage): DeviceCheck {
+  async device(req: http.IncomingMessage): Promise<DeviceCheck> {
     const throttled = this.throttled(req);
     if (throttled) return throttled;
     const token = bearerToken(req.headers.authorization);
     if (!token)
       return this.fail(req, 'device', 'missing', 'a device token is required (Authorization: Bearer …)');
-    const result = this.devices.authenticate(token);
+    const result = await this.devices.authenticate(token);
     if (result.ok) return result;
     return result.reason === 'revoked'
       ? this.fail(req, 'device', 'revoked', 'this device has been revoked; enrol it again')

@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { renderUnicodeCompact } from 'uqr';
 import { loadConfig, publicBaseUrl } from './config.ts';
 import { openDatabase } from './db.ts';
-import { Devices } from './devices.ts';
-import { EnrolmentCodes, enrolmentLink } from './enrolmentCodes.ts';
-import { describeUnfinished, Partials } from './partials.ts';
+import { SqliteDevices } from './devices.ts';
+import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
+import { describeUnfinished, SqlitePartials } from './partials.ts';
 
 const USAGE = `Usage: npm run tender -- <command>
 
@@ -20,7 +20,7 @@ Reads TENDER_DATA_DIR (default ./data) and, for the link, TENDER_PUBLIC_URL
 class UsageError extends Error {}
 
 // Operator commands against <TENDER_DATA_DIR>/tender.db, safe beside a running server (WAL).
-function run(argv: string[]): void {
+async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
@@ -31,9 +31,9 @@ function run(argv: string[]): void {
     const { values } = parse(rest, ['name', 'json'], 0);
     if (!values.name) throw new UsageError('enroll needs --name "Device name"');
     const db = openDatabase(config.dataDir);
-    const { deviceId, name, token } = new Devices(db).enroll(String(values.name));
+    const { deviceId, name, token } = await new SqliteDevices(db).enroll(String(values.name));
     const scheme = config.tlsCert ? 'https' : 'http';
-    const code = new EnrolmentCodes(db).issue(deviceId, token, config.enrolmentCodeTtlMs);
+    const code = await new SqliteEnrolmentCodes(db).issue(deviceId, token, config.enrolmentCodeTtlMs);
     const enrollUrl = enrolmentLink(publicBaseUrl(config, `${scheme}://localhost:${config.port}`), code);
     if (values.json) {
       console.log(JSON.stringify({ deviceId, token, enrollUrl }));
@@ -55,7 +55,7 @@ function run(argv: string[]): void {
   }
   if (command === 'devices') {
     const { values } = parse(rest, ['json'], 0);
-    const list = new Devices(openDatabase(config.dataDir)).list();
+    const list = await new SqliteDevices(openDatabase(config.dataDir)).list();
     if (values.json) {
       console.log(JSON.stringify(list));
       return;
@@ -71,7 +71,7 @@ function run(argv: string[]): void {
   if (command === 'revoke') {
     const { positionals } = parse(rest, [], 1);
     const deviceId = positionals[0] ?? '';
-    if (!new Devices(openDatabase(config.dataDir)).revoke(deviceId)) {
+    if (!(await new SqliteDevices(openDatabase(config.dataDir)).revoke(deviceId))) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
     console.log(
@@ -83,19 +83,19 @@ function run(argv: string[]): void {
     const { values, positionals } = parse(rest, command === 'unfinished' ? ['json'] : [], 1);
     const deviceId = positionals[0] ?? '';
     const db = openDatabase(config.dataDir);
-    if (!new Devices(db).get(deviceId)) {
+    if (!(await new SqliteDevices(db).get(deviceId))) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
-    const partials = new Partials(db);
+    const partials = new SqlitePartials(db);
     if (command === 'drop') {
       // The running server holds the upload files and locks; it deletes what is marked here.
-      const count = partials.requestDrop(deviceId);
+      const count = await partials.requestDrop(deviceId);
       console.log(
         `Marked ${count} unfinished upload(s) of ${deviceId} to drop. A running server deletes them within seconds; otherwise the server does at its next start.`,
       );
       return;
     }
-    const list = partials.ofDevice(deviceId).map(describeUnfinished);
+    const list = (await partials.ofDevice(deviceId)).map(describeUnfinished);
     if (values.json) {
       console.log(JSON.stringify(list));
       return;
@@ -139,7 +139,7 @@ function parse(args: string[], allowed: (keyof typeof OPTIONS)[], positionals: n
 }
 
 try {
-  run(process.argv.slice(2));
+  await run(process.argv.slice(2));
 } catch (error) {
   console.error(`tender: ${(error as Error).message}`);
   if (error instanceof UsageError) console.error(`\n${USAGE}`);

@@ -37,7 +37,7 @@ export async function handleDevice(
   opts: DeviceApiOptions,
 ): Promise<boolean> {
   const method = req.method ?? '';
-  const wait = opts.limits.take(device.deviceId);
+  const wait = await opts.limits.take(device.deviceId);
   if (wait > 0) {
     opts.metrics.rateLimited++;
     res.setHeader('Retry-After', String(wait));
@@ -53,7 +53,8 @@ export async function handleDevice(
   if (progress?.[1]) {
     if (method !== 'GET' && method !== 'HEAD') return notAllowed(res, 'GET, HEAD');
     const id = progress[1];
-    const value = opts.uploads.ownerOf(id) === device.deviceId ? opts.uploads.store.progress(id) : undefined;
+    const mine = (await opts.uploads.ownerOf(id)) === device.deviceId;
+    const value = mine ? await opts.uploads.store.progress(id) : undefined;
     if (!value) sendJson(res, 404, { error: 'not found' });
     else sendJson(res, 200, value);
     return true;
@@ -82,7 +83,7 @@ export async function handleDevice(
       return true;
     }
     check.metadata.sha256 = sha256;
-    const original = opts.records.findContent(sha256, body.size as number);
+    const original = await opts.records.findContent(sha256, body.size as number);
     if (!original) {
       sendJson(res, 404, { error: 'no stored upload has this content; upload it' });
       return true;

@@ -31,8 +31,22 @@ export const MAX_DEVICE_NAME = 100;
 // A busy device would otherwise cost a database write per request.
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
-/** Device credentials in the `devices` table; tokens are stored as SHA-256 hashes. */
-export class Devices {
+/** Enrolled devices and their credentials. Asynchronous so a networked database can stand behind it. */
+export interface Devices {
+  /** Creates a device and returns its token, which is not stored anywhere in clear. */
+  enroll(name: string): Promise<Enrolment>;
+  /** All devices, oldest first. */
+  list(): Promise<Device[]>;
+  /** One device by id. */
+  get(deviceId: string): Promise<Device | undefined>;
+  /** Marks a device revoked; false if there is no such device. Revoking twice keeps the first time. */
+  revoke(deviceId: string): Promise<boolean>;
+  /** The device a token belongs to, read afresh each time so a revocation applies at once. */
+  authenticate(token: string): Promise<DeviceAuth>;
+}
+
+/** Device credentials in SQLite's `devices` table; tokens are stored as SHA-256 hashes. */
+export class SqliteDevices implements Devices {
   private readonly db: Database.Database;
   private readonly lastSeenWritten = new Map<string, number>();
   private readonly byHash: Database.Statement<[Buffer], Row>;
@@ -42,8 +56,7 @@ export class Devices {
     this.byHash = db.prepare('SELECT * FROM devices WHERE token_hash = ?');
   }
 
-  /** Creates a device and returns its token, which is not stored anywhere in clear. */
-  enroll(name: string): Enrolment {
+  async enroll(name: string): Promise<Enrolment> {
     const clean = cleanDeviceName(name);
     const deviceId = randomBytes(8).toString('hex');
     const token = newToken();
@@ -53,27 +66,23 @@ export class Devices {
     return { deviceId, name: clean, token };
   }
 
-  /** All devices, oldest first. */
-  list(): Device[] {
+  async list(): Promise<Device[]> {
     return this.db.prepare<[], Row>('SELECT * FROM devices ORDER BY created_at, rowid').all().map(fromRow);
   }
 
-  /** One device by id. */
-  get(deviceId: string): Device | undefined {
+  async get(deviceId: string): Promise<Device | undefined> {
     const row = this.db.prepare<[string], Row>('SELECT * FROM devices WHERE id = ?').get(deviceId);
     return row && fromRow(row);
   }
 
-  /** Marks a device revoked; false if there is no such device. Revoking twice keeps the first time. */
-  revoke(deviceId: string): boolean {
+  async revoke(deviceId: string): Promise<boolean> {
     const result = this.db
       .prepare('UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?')
       .run(new Date().toISOString(), deviceId);
     return result.changes === 1;
   }
 
-  /** Looks a token up by its hash; read from the database each time so a revocation applies at once. */
-  authenticate(token: string): DeviceAuth {
+  async authenticate(token: string): Promise<DeviceAuth> {
     const hash = hashToken(token);
     const row = this.byHash.get(hash);
     // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.

@@ -5,9 +5,3 @@ export async function freeBytes(dir: string): Promise<number> {
   const stats = await fs.promises.statfs(dir);
   return stats.bavail * stats.bsize;
 }
-
-/** Same as freeBytes, synchronously (for /metrics). */
-export function freeBytesSync(dir: string): number {
-  const stats = fs.statfsSync(dir);
-  return stats.bavail * stats.bsize;
-}

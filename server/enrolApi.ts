@@ -54,8 +54,8 @@ export async function handleEnrol(
     opts.guard.authFailed(address);
     return sendJson(res, 400, { error: 'code must be the 22-character code from the enrolment link' });
   }
-  const result = opts.codes.redeem(code);
-  const device = result.ok ? opts.devices.get(result.deviceId) : undefined;
+  const result = await opts.codes.redeem(code);
+  const device = result.ok ? await opts.devices.get(result.deviceId) : undefined;
   if (!result.ok || !device || device.revokedAt) {
     opts.guard.authFailed(address);
     const reason = result.ok ? 'revoked' : result.reason;

@@ -18,20 +18,27 @@ export const ENROLMENT_CODE = /^[A-Za-z0-9_-]{22}$/;
 // Used and expired codes are kept this long so a late scan is told "used" or "expired", not "unknown".
 const KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Short-lived, single-use codes that stand for a device's token in an enrolment link or QR code. */
+export interface EnrolmentCodes {
+  /** A new code for `deviceId` that yields `token` once, within `ttlMs`. */
+  issue(deviceId: string, token: string, ttlMs: number, now?: number): Promise<string>;
+  /** Exchanges a code for its device's token; a code works once, and not after it expires. */
+  redeem(code: string, now?: number): Promise<Redemption>;
+}
+
 /**
- * Short-lived, single-use codes that stand for a device's token in an enrolment link or QR code.
- * The database holds neither the code nor the token in clear: rows are found by a hash of the code,
- * and the token is sealed (AES-256-GCM) under a key derived from the code, so only the link opens it.
+ * Enrolment codes in SQLite. The database holds neither the code nor the token in clear: rows are
+ * found by a hash of the code, and the token is sealed (AES-256-GCM) under a key derived from the
+ * code, so only the link opens it.
  */
-export class EnrolmentCodes {
+export class SqliteEnrolmentCodes implements EnrolmentCodes {
   private readonly db: Database.Database;
 
   constructor(db: Database.Database) {
     this.db = db;
   }
 
-  /** A new code for `deviceId` that yields `token` once, within `ttlMs`. */
-  issue(deviceId: string, token: string, ttlMs: number, now = Date.now()): string {
+  async issue(deviceId: string, token: string, ttlMs: number, now = Date.now()): Promise<string> {
     const code = randomBytes(16).toString('base64url');
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', derive('seal', code), iv);
@@ -47,8 +54,7 @@ export class EnrolmentCodes {
     return code;
   }
 
-  /** Exchanges a code for its device's token; a code works once, and not after it expires. */
-  redeem(code: string, now = Date.now()): Redemption {
+  async redeem(code: string, now = Date.now()): Promise<Redemption> {
     const lookup = derive('lookup', code);
     return this.db
       .transaction((): Redemption => {

@@ -15,6 +15,49 @@ export type Partial = {
   dropRequestedAt: string | null;
 };
 
+/** What a device's unfinished uploads hold against its quota: how many, and their total size. */
+export type Reserved = { count: number; bytes: number };
+
+/**
+ * Unfinished uploads; their acknowledged offsets are the source of truth. Asynchronous so a
+ * networked database can stand behind it.
+ */
+export interface Partials {
+  /**
+   * Adds a new upload at offset 0 unless `admit`, shown what the device already holds, refuses it;
+   * the check and the insert are one step, so two creations cannot both take a device's last slot.
+   */
+  create<R>(
+    p: Pick<Partial, 'id' | 'deviceId' | 'size' | 'metadata' | 'createdAt'>,
+    admit: (reserved: Reserved) => R | undefined,
+  ): Promise<R | undefined>;
+  /** One upload by id. */
+  get(id: string): Promise<Partial | undefined>;
+  /** All unfinished uploads, oldest first. */
+  all(): Promise<Partial[]>;
+  /** Records that `offset` bytes are durably stored. Call only once they are. */
+  ack(id: string, offset: number): Promise<void>;
+  /** Marks all bytes acknowledged and verified, and where the file will be filed. */
+  markComplete(id: string, completion: { at: string; sha256: string; target: string }): Promise<void>;
+  /** Forgets an upload. */
+  delete(id: string): Promise<void>;
+  /**
+   * Bytes still to come for unfinished uploads that can still be resumed: room they have a claim
+   * on. Uploads of revoked devices and uploads the operator asked to drop claim nothing.
+   */
+  outstandingBytes(): Promise<number>;
+  /** What a device's unfinished uploads hold against its quota. */
+  reservedBy(deviceId: string): Promise<Reserved>;
+  /** A device's unfinished uploads, oldest first. */
+  ofDevice(deviceId: string): Promise<Partial[]>;
+  /** Marks a device's unfinished uploads for the server to drop; returns how many. */
+  requestDrop(deviceId: string): Promise<number>;
+  /** Unfinished uploads that can never be resumed: their device is revoked or gone, or a drop was asked for. */
+  abandoned(): Promise<Partial[]>;
+  /** Unfinished uploads created before `createdBefore` (ISO 8601). */
+  expired(createdBefore: string): Promise<Partial[]>;
+}
+
 type Row = {
   id: string;
   device_id: string;
@@ -28,8 +71,8 @@ type Row = {
   drop_requested_at: string | null;
 };
 
-/** Unfinished uploads in the `partials` table; their acknowledged offsets are the source of truth. */
-export class Partials {
+/** Unfinished uploads in SQLite's `partials` table. */
+export class SqlitePartials implements Partials {
   private readonly getStmt: Database.Statement<[string], Row>;
   private readonly ackStmt: Database.Statement<[number, string]>;
   private readonly db: Database.Database;
@@ -40,48 +83,45 @@ export class Partials {
     this.ackStmt = db.prepare('UPDATE partials SET acked = ? WHERE id = ?');
   }
 
-  /** Adds a new upload at offset 0. */
-  create(p: Pick<Partial, 'id' | 'deviceId' | 'size' | 'metadata' | 'createdAt'>): void {
+  async create<R>(
+    p: Pick<Partial, 'id' | 'deviceId' | 'size' | 'metadata' | 'createdAt'>,
+    admit: (reserved: Reserved) => R | undefined,
+  ): Promise<R | undefined> {
+    // better-sqlite3 runs this synchronously: nothing else reads or writes in between.
+    const refusal = admit(this.reserved(p.deviceId));
+    if (refusal !== undefined) return refusal;
     this.db
       .prepare(
         'INSERT INTO partials (id, device_id, size, acked, metadata, created_at) VALUES (?, ?, ?, 0, ?, ?)',
       )
       .run(p.id, p.deviceId, p.size, JSON.stringify(p.metadata), p.createdAt);
+    return undefined;
   }
 
-  /** One upload by id. */
-  get(id: string): Partial | undefined {
+  async get(id: string): Promise<Partial | undefined> {
     const row = this.getStmt.get(id);
     return row && fromRow(row);
   }
 
-  /** All unfinished uploads. */
-  all(): Partial[] {
+  async all(): Promise<Partial[]> {
     return this.db.prepare<[], Row>('SELECT * FROM partials ORDER BY created_at').all().map(fromRow);
   }
 
-  /** Records that `offset` bytes are durably stored. Call only after fsync. */
-  ack(id: string, offset: number): void {
+  async ack(id: string, offset: number): Promise<void> {
     this.ackStmt.run(offset, id);
   }
 
-  /** Marks all bytes acknowledged and verified, and where the file will be filed. */
-  markComplete(id: string, completion: { at: string; sha256: string; target: string }): void {
+  async markComplete(id: string, completion: { at: string; sha256: string; target: string }): Promise<void> {
     this.db
       .prepare('UPDATE partials SET acked = size, completed_at = ?, sha256 = ?, target = ? WHERE id = ?')
       .run(completion.at, completion.sha256, completion.target, id);
   }
 
-  /** Forgets an upload. */
-  delete(id: string): void {
+  async delete(id: string): Promise<void> {
     this.db.prepare('DELETE FROM partials WHERE id = ?').run(id);
   }
 
-  /**
-   * Bytes still to come for unfinished uploads that can still be resumed: disk space they have a
-   * claim on. Uploads of revoked devices and uploads the operator asked to drop claim nothing.
-   */
-  outstandingBytes(): number {
+  async outstandingBytes(): Promise<number> {
     const row = this.db
       .prepare<[], { n: number | null }>(
         `SELECT SUM(p.size - p.acked) AS n FROM partials p JOIN devices d ON d.id = p.device_id
@@ -91,8 +131,11 @@ export class Partials {
     return row?.n ?? 0;
   }
 
-  /** What a device's unfinished uploads hold against its quota: how many, and their total size. */
-  reservedBy(deviceId: string): { count: number; bytes: number } {
+  async reservedBy(deviceId: string): Promise<Reserved> {
+    return this.reserved(deviceId);
+  }
+
+  private reserved(deviceId: string): Reserved {
     const row = this.db
       .prepare<[string], { count: number; bytes: number | null }>(
         `SELECT COUNT(*) AS count, SUM(size) AS bytes FROM partials
@@ -102,8 +145,7 @@ export class Partials {
     return { count: row?.count ?? 0, bytes: row?.bytes ?? 0 };
   }
 
-  /** A device's unfinished uploads, oldest first. */
-  ofDevice(deviceId: string): Partial[] {
+  async ofDevice(deviceId: string): Promise<Partial[]> {
     return this.db
       .prepare<[string], Row>(
         'SELECT * FROM partials WHERE device_id = ? AND completed_at IS NULL ORDER BY created_at',
@@ -112,8 +154,7 @@ export class Partials {
       .map(fromRow);
   }
 
-  /** Marks a device's unfinished uploads for the server to drop; returns how many. */
-  requestDrop(deviceId: string): number {
+  async requestDrop(deviceId: string): Promise<number> {
     return this.db
       .prepare(
         `UPDATE partials SET drop_requested_at = COALESCE(drop_requested_at, ?)
@@ -122,8 +163,7 @@ export class Partials {
       .run(new Date().toISOString(), deviceId).changes;
   }
 
-  /** Unfinished uploads that can never be resumed: their device is revoked or gone, or a drop was asked for. */
-  abandoned(): Partial[] {
+  async abandoned(): Promise<Partial[]> {
     return this.db
       .prepare<[], Row>(
         `SELECT p.* FROM partials p LEFT JOIN devices d ON d.id = p.device_id
@@ -134,8 +174,7 @@ export class Partials {
       .map(fromRow);
   }
 
-  /** Unfinished uploads created before `createdBefore` (ISO 8601). */
-  expired(createdBefore: string): Partial[] {
+  async expired(createdBefore: string): Promise<Partial[]> {
     return this.db
       .prepare<[string], Row>('SELECT * FROM partials WHERE created_at < ? AND completed_at IS NULL')
       .all(createdBefore)

@@ -1,4 +1,4 @@
-import type { Partials } from './partials.ts';
+import type { Partials, Reserved } from './partials.ts';
 
 /** Per-device caps on unfinished uploads. */
 export type DeviceQuota = { maxReservedBytes: number; maxUnfinished: number };
@@ -6,10 +6,19 @@ export type DeviceQuota = { maxReservedBytes: number; maxUnfinished: number };
 /** Why a new upload of `length` bytes would take a device past its quota: 413 never fits, 429 later. */
 export type QuotaRefusal = { status: 413 | 429; error: string };
 
-/** Checks a new upload against the device's quota; undefined when it fits. Synchronous on purpose. */
-export function checkQuota(
+/** Checks a new upload against the device's quota; undefined when it fits. */
+export async function checkQuota(
   partials: Partials,
   deviceId: string,
+  length: number | undefined,
+  quota: DeviceQuota,
+): Promise<QuotaRefusal | undefined> {
+  return quotaRefusal(await partials.reservedBy(deviceId), length, quota);
+}
+
+/** Whether a new upload of `length` bytes fits beside what the device already holds; undefined when it does. */
+export function quotaRefusal(
+  reserved: Reserved,
   length: number | undefined,
   quota: DeviceQuota,
 ): QuotaRefusal | undefined {
@@ -19,7 +28,6 @@ export function checkQuota(
       error: `upload is larger than the ${quota.maxReservedBytes}-byte limit per device`,
     };
   }
-  const reserved = partials.reservedBy(deviceId);
   if (reserved.count >= quota.maxUnfinished) {
     return {
       status: 429,

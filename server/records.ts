@@ -47,12 +47,30 @@ type Row = {
   path: string | null;
 };
 
-/** Completed uploads in the `uploads` table. */
-export class UploadRecords {
+/** Completed uploads. Asynchronous so a networked database can stand behind it. */
+export interface UploadRecords {
+  /** Stores a record; false if the id was already recorded, so finishing twice is harmless. */
+  add(record: UploadRecord): Promise<boolean>;
+  /**
+   * Stores the record of a finished upload and forgets its unfinished row, both or neither; false
+   * if it was already recorded.
+   */
+  addCompleted(record: UploadRecord): Promise<boolean>;
+  /** Records matching `query`, newest first. */
+  list(query?: RecordQuery): Promise<UploadRecord[]>;
+  /** The record for `id`, if that upload has completed. */
+  get(id: string): Promise<UploadRecord | undefined>;
+  /** A stored file with this content, preferring an original over a duplicate. */
+  findContent(sha256: string, size: number): Promise<UploadRecord | undefined>;
+}
+
+/** Completed uploads in SQLite's `uploads` table. */
+export class SqliteUploadRecords implements UploadRecords {
   private readonly db: Database.Database;
   private readonly insertStmt: Database.Statement<[Row]>;
   private readonly getStmt: Database.Statement<[string], Row>;
   private readonly findStmt: Database.Statement<[string, number], Row>;
+  private readonly forgetPartialStmt: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -65,15 +83,22 @@ export class UploadRecords {
     this.findStmt = db.prepare(
       'SELECT * FROM uploads WHERE sha256 = ? AND size = ? ORDER BY duplicate_of IS NOT NULL, received_at LIMIT 1',
     );
+    this.forgetPartialStmt = db.prepare('DELETE FROM partials WHERE id = ?');
   }
 
-  /** Stores a record; returns false if the id was already recorded, so finishing twice is harmless. */
-  add(record: UploadRecord): boolean {
+  async add(record: UploadRecord): Promise<boolean> {
     return this.insertStmt.run(toRow(record)).changes === 1;
   }
 
-  /** Records matching `query`, newest first. */
-  list(query: RecordQuery = {}): UploadRecord[] {
+  async addCompleted(record: UploadRecord): Promise<boolean> {
+    return this.db.transaction(() => {
+      const added = this.insertStmt.run(toRow(record)).changes === 1;
+      this.forgetPartialStmt.run(record.id);
+      return added;
+    })();
+  }
+
+  async list(query: RecordQuery = {}): Promise<UploadRecord[]> {
     const where: string[] = [];
     const params: Record<string, string | number> = {};
     if (query.device) {
@@ -109,14 +134,12 @@ export class UploadRecords {
     return this.db.prepare<[Record<string, string | number>], Row>(sql).all(params).map(fromRow);
   }
 
-  /** The record for `id`, if that upload has completed. */
-  get(id: string): UploadRecord | undefined {
+  async get(id: string): Promise<UploadRecord | undefined> {
     const row = this.getStmt.get(id);
     return row && fromRow(row);
   }
 
-  /** A stored file with this content, preferring an original over a duplicate. */
-  findContent(sha256: string, size: number): UploadRecord | undefined {
+  async findContent(sha256: string, size: number): Promise<UploadRecord | undefined> {
     const row = this.findStmt.get(sha256, size);
     return row && fromRow(row);
   }

@@ -1,18 +1,17 @@
 import { createHash, type Hash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import { type Checksum, hasherFor } from './checksum.ts';
-import { hashFile, syncDir } from './fsync.ts';
 import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import type { Partial, Partials } from './partials.ts';
+import type { Partial, Partials, Reserved } from './partials.ts';
+import type { PatchProgress } from './patchProgress.ts';
 import type { UploadRecords } from './records.ts';
-import { recoverFiles } from './recovery.ts';
-import { answerFor, isTusError, StorageError, sync, writeAll } from './storageIo.ts';
+import { settle } from './recovery.ts';
+import { answerFor, isTusError, StorageError } from './storageIo.ts';
+import type { Appender, UploadBytes } from './uploadBytes.ts';
 
 /** What the store needs to know about the request that holds an upload's lock. */
 export type Writer = {
@@ -26,15 +25,18 @@ export type Writer = {
 
 /** Collaborators of the store. */
 export type DurableStoreOptions = {
-  filesDir: string;
+  /** Where the bytes are kept. */
+  bytes: UploadBytes;
   /** Unfinished uploads older than this (from creation) expire; 0 never. */
   expiryMs: number;
   partials: Partials;
   records: UploadRecords;
+  /** Where open PATCHes report how far their bodies have come. */
+  receiving: PatchProgress;
   metrics: Metrics;
   log: Logger;
-  /** Refuses a new upload (an over-quota device); runs in the same tick as the row is inserted. */
-  admit(deviceId: string, size: number): TusError | undefined;
+  /** Refuses a new upload (an over-quota device), shown what its device holds; checked with the insert. */
+  admit(reserved: Reserved, size: number): TusError | undefined;
   /** The request currently holding the lock on `id`. */
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
@@ -56,9 +58,10 @@ const CHECKPOINT_MS = 2_000;
 const BATCH_BYTES = 1024 * 1024;
 
 /**
- * A tus DataStore for files that never acknowledges an offset it could lose: bytes are fsynced
- * before the offset is recorded in SQLite, the offset comes from that record (never the file size),
- * and recover() cuts every file back to its acknowledged offset after a crash. It also verifies
+ * A tus DataStore that never acknowledges an offset it could lose: bytes are made durable before
+ * the offset is recorded, the offset comes from that record (never the stored length), and an
+ * upload's bytes are brought back to that offset the first time this process touches it under its
+ * lock (a crash mid-PATCH leaves a torn tail). It also verifies
  * `Upload-Checksum` per request, `Upload-Block-Checksums` per block (keeping the whole blocks that
  * matched of a cut or damaged body), and the whole file's SHA-256 against the `sha256` metadata.
  */
@@ -66,52 +69,51 @@ export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, { hash: Hash; at: number }>();
-  private readonly inflight = new Map<string, { received: number; at: number }>();
+  /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
+  private readonly settledHere = new Set<string>();
 
   constructor(opts: DurableStoreOptions) {
     super();
     this.opts = opts;
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
-    fs.mkdirSync(opts.filesDir, { recursive: true });
-  }
-
-  /** Path of an unfinished upload's bytes. */
-  filePath(id: string): string {
-    return path.join(this.opts.filesDir, id);
   }
 
   override async create(upload: Upload): Promise<Upload> {
     const writer = this.opts.writerOf(upload.id);
     if (!writer || upload.size === undefined) throw ERRORS.INVALID_LENGTH;
-    const file = this.filePath(upload.id);
     const metadata: Record<string, string> = {};
     for (const [k, v] of Object.entries(upload.metadata ?? {})) metadata[k] = v ?? '';
-    // Check and reserve with no await in between: two creations at once cannot both take the last slot.
-    const refusal = this.opts.admit(writer.deviceId, upload.size);
+    const size = upload.size;
+    // Check and reserve as one step: two creations at once cannot both take the last slot.
+    const refusal = await this.opts.partials.create(
+      {
+        id: upload.id,
+        deviceId: writer.deviceId,
+        size,
+        metadata,
+        createdAt: upload.creation_date ?? new Date().toISOString(),
+      },
+      (reserved) => this.opts.admit(reserved, size),
+    );
     if (refusal) throw refusal;
-    this.opts.partials.create({
-      id: upload.id,
-      deviceId: writer.deviceId,
-      size: upload.size,
-      metadata,
-      createdAt: upload.creation_date ?? new Date().toISOString(),
-    });
     try {
-      await fs.promises.writeFile(file, '', { flag: 'wx' });
-      await syncDir(this.opts.filesDir);
+      await this.opts.bytes.create(upload.id);
     } catch (error) {
-      this.opts.partials.delete(upload.id);
+      await this.opts.partials.delete(upload.id);
       throw error;
     }
-    upload.storage = { type: 'file', path: file };
     return upload;
   }
 
+  /**
+   * tus calls this holding the upload's lock (HEAD, PATCH, DELETE): on the first call in this
+   * process, the moment to bring its bytes in line with the acknowledged offset (a crash mid-PATCH
+   * leaves a torn tail), once any write of this process has settled.
+   */
   override async getUpload(id: string): Promise<Upload> {
     // A killed PATCH may still be acknowledging what it received; answer with its final offset.
-    await this.busy.get(id)?.catch(() => {});
-    const partial = this.opts.partials.get(id);
+    const partial = await this.exclusive(id, () => this.settled(id));
     if (partial) {
       return new Upload({
         id,
@@ -119,10 +121,9 @@ export class DurableStore extends DataStore {
         offset: partial.acked,
         metadata: partial.metadata,
         creation_date: partial.completion ? undefined : partial.createdAt,
-        storage: { type: 'file', path: this.filePath(id) },
       });
     }
-    const record = this.opts.records.get(id);
+    const record = await this.opts.records.get(id);
     if (record) {
       // No creation date: a finished upload never expires.
       return new Upload({ id, size: record.size, offset: record.size, metadata: record.metadata });
@@ -143,7 +144,7 @@ export class DurableStore extends DataStore {
 
   override async remove(id: string): Promise<void> {
     return this.exclusive(id, async () => {
-      if (!this.opts.partials.get(id)) throw ERRORS.FILE_NOT_FOUND;
+      if (!(await this.opts.partials.get(id))) throw ERRORS.FILE_NOT_FOUND;
       await this.discard(id);
     });
   }
@@ -156,24 +157,25 @@ export class DurableStore extends DataStore {
     return this.opts.expiryMs;
   }
 
-  /** Offset, length and bytes received so far; reads no lock and waits for nothing. */
-  progress(id: string): Progress | undefined {
-    const partial = this.opts.partials.get(id);
+  /** Offset, length and bytes received so far; takes no lock and waits for no write. */
+  async progress(id: string): Promise<Progress | undefined> {
+    const partial = await this.opts.partials.get(id);
     if (partial) {
-      const inflight = this.inflight.get(id);
+      const inflight = await this.opts.receiving.read(id);
       const received = Math.max(partial.acked, inflight?.received ?? 0);
       if (!inflight) return { offset: partial.acked, length: partial.size, received };
       return { offset: partial.acked, length: partial.size, received, idleMs: Date.now() - inflight.at };
     }
-    const record = this.opts.records.get(id);
+    const record = await this.opts.records.get(id);
     return record && { offset: record.size, length: record.size, received: record.size };
   }
 
   /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
   async discard(id: string): Promise<void> {
     this.running.delete(id);
-    await fs.promises.rm(this.filePath(id), { force: true });
-    this.opts.partials.delete(id);
+    this.settledHere.delete(id);
+    await this.opts.bytes.remove(id);
+    await this.opts.partials.delete(id);
   }
 
   /** Runs `fn` after every earlier store operation on `id` has settled. */
@@ -189,28 +191,33 @@ export class DurableStore extends DataStore {
   }
 
   /**
-   * After a crash: cuts each unfinished upload's file back to its acknowledged offset (bytes past it
-   * were never acknowledged and may be torn), and deletes files no upload owns. Run before serving.
+   * Verifies a fully acknowledged upload found after a restart, then completes or discards it.
+   * Callers hold the upload's lock.
    */
-  async recover(): Promise<void> {
-    const { filesDir, partials, records, log } = this.opts;
-    await recoverFiles({ filesDir, partials, records, log, filePath: (id) => this.filePath(id) });
-  }
-
-  /** Verifies a fully acknowledged upload found after a restart, then completes or discards it. */
   async completeRecovered(partial: Partial): Promise<void> {
     await this.exclusive(partial.id, async () => {
-      const current = this.opts.partials.get(partial.id);
+      const current = await this.settled(partial.id);
       if (!current || current.completion || current.acked !== current.size) return;
-      await this.verifyAndComplete(current, await hashFile(this.filePath(current.id)));
+      await this.verifyAndComplete(current, await this.opts.bytes.digest(current.id));
     });
   }
 
+  // The upload's state once its stored bytes agree with its acknowledged offset. Run exclusively.
+  // Once per upload and process: afterwards every write of this process leaves them in agreement.
+  private async settled(id: string): Promise<Partial | undefined> {
+    const partial = await this.opts.partials.get(id);
+    if (!partial || partial.completion || this.settledHere.has(id)) return partial;
+    const { bytes, partials, log } = this.opts;
+    const current = await settle({ bytes, partials, log }, partial);
+    if (current) this.settledHere.add(id);
+    return current;
+  }
+
   private async writeExclusive(stream: Readable, id: string, offset: number): Promise<number> {
-    const partial = this.opts.partials.get(id);
+    const partial = await this.opts.partials.get(id);
     if (!partial) {
       // A repeated final PATCH with an empty body on a recorded upload: nothing to do.
-      if (this.opts.records.get(id)?.size === offset) return offset;
+      if ((await this.opts.records.get(id))?.size === offset) return offset;
       throw ERRORS.FILE_NOT_FOUND;
     }
     if (partial.acked !== offset) throw ERRORS.INVALID_OFFSET;
@@ -228,15 +235,14 @@ export class DurableStore extends DataStore {
     // With block checksums the verifier feeds the running hash, so it can rewind it to a block end.
     const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
 
-    const file = this.filePath(id);
-    const handle = await fs.promises.open(file, 'r+');
+    const appender: Appender = await this.opts.bytes.append(id, offset);
     let pos = offset;
     let acked = offset;
     let lastAck = Date.now();
     let aborted: unknown;
     let refusal: TusError | undefined;
-    const inflight = { received: offset, at: Date.now() };
-    this.inflight.set(id, inflight);
+    const { receiving } = this.opts;
+    receiving.update(id, offset);
     try {
       try {
         for await (const first of stream as AsyncIterable<Buffer>) {
@@ -248,10 +254,9 @@ export class DurableStore extends DataStore {
             batch.push(more);
             size += more.length;
           }
-          await writeAll(handle, batch, pos).catch((e: unknown) => this.failed(id, e));
+          await appender.write(batch).catch((e: unknown) => this.failed(id, e));
           pos += size;
-          inflight.received = pos;
-          inflight.at = Date.now();
+          receiving.update(id, pos);
           for (const chunk of batch) {
             chunkHash?.update(chunk);
             if (blocks) blocks.update(chunk);
@@ -262,8 +267,8 @@ export class DurableStore extends DataStore {
           const ackable = blocks ? offset + blocks.verified : pos;
           const due = ackable - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && ackable > acked && ackable < partial.size) {
-            await sync(handle).catch((e: unknown) => this.failed(id, e));
-            this.opts.partials.ack(id, ackable);
+            await appender.persist(ackable).catch((e: unknown) => this.failed(id, e));
+            await this.opts.partials.ack(id, ackable);
             acked = ackable;
             lastAck = Date.now();
           }
@@ -277,32 +282,35 @@ export class DurableStore extends DataStore {
       const kept = this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
       refusal = kept.refusal;
       if (kept.end < pos) {
-        await handle.truncate(kept.end);
+        await appender.cut(kept.end);
         pos = kept.end;
         // The verifier kept the running hash's state at its last whole block; any other end is the start.
         const hash = blocks && pos === offset + blocks.verified ? blocks.followerAtVerified() : beforeChunk;
         running = running && hash && { hash, at: pos };
       }
-      if (pos > acked) await sync(handle);
+      if (pos > acked) await appender.persist(pos);
     } catch (error) {
       this.running.delete(id);
       if (error instanceof StorageError) {
         // Which bytes landed is unknown: fall back to the last acknowledged offset.
-        await handle.truncate(acked).catch(() => {});
+        await appender.cut(acked).catch(() => {});
         const code = (error.cause as NodeJS.ErrnoException | undefined)?.code;
         this.opts.log('error', 'upload write failed', { id, code, error: String(error.cause) });
         throw answerFor(error);
       }
       throw error;
     } finally {
-      this.inflight.delete(id);
-      await handle.close();
+      receiving.end(id);
+      await appender.close();
     }
 
     if (pos === partial.size && !refusal) {
-      await this.verifyAndComplete(partial, running ? running.hash.digest('hex') : await hashFile(file));
+      await this.verifyAndComplete(
+        partial,
+        running ? running.hash.digest('hex') : await this.opts.bytes.digest(id),
+      );
     } else {
-      if (pos > acked) this.opts.partials.ack(id, pos);
+      if (pos > acked) await this.opts.partials.ack(id, pos);
       if (running) this.running.set(id, { hash: running.hash, at: pos });
     }
     if (refusal) throw refusal;
@@ -376,6 +384,7 @@ export class DurableStore extends DataStore {
       );
     }
     this.running.delete(partial.id);
+    this.settledHere.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
 }

@@ -2,13 +2,20 @@ import type { Locker } from '@tus/server';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
+import type { UploadRecords } from './records.ts';
 import type { DurableStore } from './store.ts';
+import type { UploadBytes } from './uploadBytes.ts';
+
+// Stored bytes no upload owns are deleted once nothing has written them for this long.
+const ORPHAN_IDLE_MS = 15 * 60_000;
 
 /** Collaborators of the sweeper. */
 export type SweeperOptions = {
   /** Unfinished uploads older than this (from creation) are deleted; 0 keeps them. */
   expiryMs: number;
   partials: Partials;
+  records: UploadRecords;
+  bytes: UploadBytes;
   store: DurableStore;
   metrics: Metrics;
   log: Logger;
@@ -31,7 +38,7 @@ export class Sweeper {
     const { expiryMs, partials, metrics } = this.opts;
     if (expiryMs <= 0) return;
     const cutoff = new Date(Date.now() - expiryMs).toISOString();
-    for (const partial of partials.expired(cutoff)) {
+    for (const partial of await partials.expired(cutoff)) {
       if (this.opts.stopped()) return;
       const dropped = await this.drop(partial.id, 'expired', (current) => current.createdAt < cutoff);
       if (dropped) metrics.uploadsFailed.expired++;
@@ -44,7 +51,7 @@ export class Sweeper {
    */
   async dropAbandoned(): Promise<number> {
     let count = 0;
-    for (const partial of this.opts.partials.abandoned()) {
+    for (const partial of await this.opts.partials.abandoned()) {
       if (this.opts.stopped()) break;
       if (await this.drop(partial.id, 'abandoned', () => true)) count++;
     }
@@ -55,7 +62,7 @@ export class Sweeper {
   /** Deletes every unfinished upload of a device (cut its open requests first); returns how many. */
   async dropDevice(deviceId: string): Promise<number> {
     let count = 0;
-    for (const partial of this.opts.partials.ofDevice(deviceId)) {
+    for (const partial of await this.opts.partials.ofDevice(deviceId)) {
       if (await this.drop(partial.id, 'dropped by the operator', () => true)) count++;
     }
     this.opts.metrics.uploadsFailed.dropped += count;
@@ -72,15 +79,54 @@ export class Sweeper {
     return dropped;
   }
 
+  /**
+   * Deletes stored bytes that no upload owns (a crash between deleting an upload's bytes and its
+   * row) once they have been idle for a long time, each under its id's lock.
+   */
+  async dropOrphans(): Promise<number> {
+    const { bytes, log } = this.opts;
+    let count = 0;
+    for (const { id, idleMs } of await bytes.list()) {
+      if (this.opts.stopped()) break;
+      if (idleMs < ORPHAN_IDLE_MS || (await this.owned(id))) continue;
+      const dropped = await this.locked(id, async () => {
+        if (await this.owned(id)) return false;
+        await bytes.remove(id);
+        return true;
+      }).catch((error: unknown) => {
+        log('error', 'could not delete orphan upload file', { id, error: String(error) });
+        return false;
+      });
+      if (!dropped) continue;
+      log('info', 'orphan upload file deleted', { id });
+      count++;
+    }
+    return count;
+  }
+
+  /** Runs `fn` holding the upload's lock, the one tus requests take. */
+  async locked<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const lock = this.opts.locker.newLock(id);
+    await lock.lock(new AbortController().signal, () => {});
+    try {
+      return await fn();
+    } finally {
+      await lock.unlock();
+    }
+  }
+
+  // Whether an upload, finished or not, owns the bytes stored under `id`.
+  private async owned(id: string): Promise<boolean> {
+    return Boolean((await this.opts.partials.get(id)) ?? (await this.opts.records.get(id)));
+  }
+
   // Deletes one unfinished upload under its lock if `still` holds for its current state.
   private async drop(id: string, reason: string, still: (current: Partial) => boolean): Promise<boolean> {
     const { partials, log } = this.opts;
-    const lock = this.opts.locker.newLock(id);
     try {
-      await lock.lock(new AbortController().signal, () => {});
-      try {
-        return await this.opts.store.exclusive(id, async () => {
-          const current = partials.get(id);
+      return await this.locked(id, () =>
+        this.opts.store.exclusive(id, async () => {
+          const current = await partials.get(id);
           if (!current || current.completion || !still(current)) return false;
           await this.opts.store.discard(id);
           log('info', 'unfinished upload deleted', {
@@ -90,10 +136,8 @@ export class Sweeper {
             acked: current.acked,
           });
           return true;
-        });
-      } finally {
-        await lock.unlock();
-      }
+        }),
+      );
     } catch (error) {
       log('error', 'could not delete unfinished upload', { id, reason, error: String(error) });
       return false;

@@ -75,12 +75,12 @@ export class TusGateway {
     const version = checkVersion(req);
     if (version) return refuse(res, version);
 
-    const who = auth.device(req);
+    const who = await auth.device(req);
     if (!who.ok) return fail(res, who.status, who.error, who.headers);
     const deviceId = who.device.deviceId;
     this.opts.requests.track(deviceId, req, res);
 
-    const wait = limits.take(deviceId);
+    const wait = await limits.take(deviceId);
     if (wait > 0) {
       metrics.rateLimited++;
       return fail(res, 429, 'too many requests from this device', { 'Retry-After': String(wait) });
@@ -90,11 +90,11 @@ export class TusGateway {
     const id = UPLOAD_PATH.exec(pathname)?.[1];
     if (method === 'POST' ? !isCollection : !id) return fail(res, 404, 'not found');
     // Another device's upload does not exist as far as this one can tell.
-    if (id && uploads.ownerOf(id) !== deviceId) return fail(res, 404, 'not found');
+    if (id && (await uploads.ownerOf(id)) !== deviceId) return fail(res, 404, 'not found');
 
     const malformed = method === 'PATCH' ? checkPatchHeaders(req) : undefined;
     if (malformed) return refuse(res, malformed);
-    if (method === 'DELETE' && id && uploads.isComplete(id)) {
+    if (method === 'DELETE' && id && (await uploads.isComplete(id))) {
       return fail(res, 409, 'this upload is complete; completed uploads are kept and never deleted');
     }
 
@@ -122,14 +122,24 @@ export class TusGateway {
       create = prepared;
     }
 
-    const counted = method === 'PATCH' || method === 'POST';
-    if (counted && !limits.enter(deviceId, req)) {
-      metrics.rateLimited++;
-      return fail(res, 429, 'too many uploads open at once from this device', {
-        'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
-      });
+    if (method === 'PATCH' || method === 'POST') {
+      // Listening first: the connection may close while a shared limit is still answering.
+      const entered = limits.enter(deviceId, req);
+      res.once(
+        'close',
+        () =>
+          void entered.then(
+            (ok) => ok && limits.leave(deviceId, req),
+            () => {},
+          ),
+      );
+      if (!(await entered)) {
+        metrics.rateLimited++;
+        return fail(res, 429, 'too many uploads open at once from this device', {
+          'Retry-After': String(CONCURRENCY_RETRY_AFTER_S),
+        });
+      }
     }
-    if (counted) res.once('close', () => limits.leave(deviceId, req));
 
     const fault = this.opts.faults?.take(method);
     if (fault) {
@@ -193,7 +203,7 @@ export class TusGateway {
       fail(res, check.status, check.error);
       return undefined;
     }
-    const over = checkQuota(partials, deviceId, length, quota);
+    const over = await checkQuota(partials, deviceId, length, quota);
     if (over) {
       if (over.status === 429) this.opts.metrics.rateLimited++;
       fail(

@@ -1,21 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
-import path from 'node:path';
-import { type Lock, MemoryLocker, Server } from '@tus/server';
-import type Database from 'better-sqlite3';
+import { type Lock, type Locker, Server } from '@tus/server';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
-import { syncDir } from './fsync.ts';
 import { tusError } from './httpError.ts';
 import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials } from './partials.ts';
-import { checkQuota, type DeviceQuota } from './quota.ts';
+import type { PatchProgress } from './patchProgress.ts';
+import { type DeviceQuota, quotaRefusal } from './quota.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
 import { Sweeper } from './sweeper.ts';
+import { storedKey, type UploadBytes } from './uploadBytes.ts';
 
 /** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
 export type UploadListener = (record: UploadRecord) => void | Promise<void>;
@@ -28,16 +26,24 @@ export type UploadRequest = Writer & {
 
 /** What the tus endpoint needs from the rest of the server. */
 export type UploadsOptions = {
-  dataDir: string;
+  /** Where uploads' bytes are kept, unfinished and finished. */
+  bytes: UploadBytes;
   expiryMs: number;
   maxUploadBytes: number;
   /** Checked again as the upload is created, so concurrent creations cannot overshoot it. */
   quota: DeviceQuota;
   corsOrigins: ReadonlySet<string>;
-  db: Database.Database;
   records: UploadRecords;
   partials: Partials;
   devices: Devices;
+  /**
+   * Upload locks, taken by every tus request and by the bookkeeping. A shared implementation must
+   * call the holder's requestRelease when another server asks, as @tus/server's MemoryLocker does
+   * within a process: a resuming client's HEAD ends the stale PATCH that holds the lock.
+   */
+  locker: Locker;
+  /** Where open PATCHes report how far their bodies have come. */
+  receiving: PatchProgress;
   metrics: Metrics;
   log: Logger;
 };
@@ -51,7 +57,6 @@ export class Uploads {
   /** Listeners run after each record is written; errors are logged, never fail the upload. */
   readonly listeners = new Set<UploadListener>();
   private readonly opts: UploadsOptions;
-  private readonly memory = new MemoryLocker();
   private readonly requests = new WeakMap<http.IncomingMessage, UploadRequest>();
   private readonly writers = new Map<string, UploadRequest>();
   private readonly filing = new Map<string, Promise<void>>();
@@ -60,15 +65,16 @@ export class Uploads {
   constructor(opts: UploadsOptions) {
     this.opts = opts;
     this.store = new DurableStore({
-      filesDir: path.join(opts.dataDir, 'files'),
+      bytes: opts.bytes,
       expiryMs: opts.expiryMs,
       partials: opts.partials,
       records: opts.records,
+      receiving: opts.receiving,
       metrics: opts.metrics,
       log: opts.log,
       writerOf: (id) => this.writers.get(id),
-      admit: (deviceId, size) => {
-        const over = checkQuota(opts.partials, deviceId, size, opts.quota);
+      admit: (reserved, size) => {
+        const over = quotaRefusal(reserved, size, opts.quota);
         return over && tusError(over.status, over.error);
       },
       onComplete: (partial, sha256) => this.complete(partial, sha256),
@@ -76,10 +82,12 @@ export class Uploads {
     this.sweeper = new Sweeper({
       expiryMs: opts.expiryMs,
       partials: opts.partials,
+      records: opts.records,
+      bytes: opts.bytes,
       store: this.store,
       metrics: opts.metrics,
       log: opts.log,
-      locker: this.memory,
+      locker: opts.locker,
       stopped: () => this.stopped,
     });
     this.tus = new Server({
@@ -138,34 +146,39 @@ export class Uploads {
   }
 
   /** Whether every byte of `id` is in and verified (recorded, or being recorded). */
-  isComplete(id: string): boolean {
-    return Boolean(this.opts.records.get(id) || this.opts.partials.get(id)?.completion);
+  async isComplete(id: string): Promise<boolean> {
+    return Boolean((await this.opts.records.get(id)) || (await this.opts.partials.get(id))?.completion);
   }
 
   /** The device that created upload `id`, whether finished or not. */
-  ownerOf(id: string): string | undefined {
-    return this.opts.partials.get(id)?.deviceId ?? this.opts.records.get(id)?.deviceId ?? undefined;
+  async ownerOf(id: string): Promise<string | undefined> {
+    const partial = await this.opts.partials.get(id);
+    if (partial) return partial.deviceId;
+    return (await this.opts.records.get(id))?.deviceId ?? undefined;
   }
 
   /**
    * Files `id` if all its bytes are acknowledged but its record is not written yet (a crash or a
    * cut-off final PATCH), so a HEAD that reports the upload finished is never ahead of the record.
+   * Takes the upload's lock when there is work to do; callers must not hold it.
    */
   async reconcile(id: string): Promise<void> {
-    const partial = this.opts.partials.get(id);
-    if (this.stopped || !partial || partial.acked !== partial.size) return;
-    if (partial.completion) await this.file(partial);
-    else await this.store.completeRecovered(partial);
+    const before = await this.opts.partials.get(id);
+    if (this.stopped || !before || before.acked !== before.size) return;
+    await this.sweeper.locked(id, async () => {
+      const partial = await this.opts.partials.get(id);
+      if (this.stopped || !partial || partial.acked !== partial.size) return;
+      if (partial.completion) await this.file(partial);
+      else await this.store.completeRecovered(partial);
+    });
   }
 
-  /** Cuts torn tails after a crash; run before serving. */
-  async recover(): Promise<void> {
-    await this.store.recover();
-  }
-
-  /** Finishes uploads a crash left half-recorded and deletes unfinished ones past their expiry. */
+  /**
+   * Finishes uploads a crash left half-recorded (each under its lock), deletes unfinished ones past
+   * their expiry and bytes no upload owns. Touches nothing another server may be writing.
+   */
   async maintain(): Promise<void> {
-    for (const partial of this.opts.partials.all()) {
+    for (const partial of await this.opts.partials.all()) {
       if (this.stopped) return;
       await this.reconcile(partial.id).catch((error: unknown) => {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });
@@ -173,6 +186,7 @@ export class Uploads {
     }
     await this.sweeper.dropAbandoned();
     await this.sweeper.expire();
+    await this.sweeper.dropOrphans();
   }
 
   /**
@@ -183,14 +197,10 @@ export class Uploads {
     const id = this.newId();
     const receivedAt = new Date().toISOString();
     const fileName = metadata.filename ?? metadata.name ?? original.name;
-    let target = recordPath({ id, fileName, deviceName: this.deviceName(deviceId), receivedAt });
-    // Records from before the filed layout kept their bytes at files/<id>.
-    const originalPath = original.path ?? path.posix.join('files', original.id);
-    const source = path.join(this.opts.dataDir, originalPath);
+    let target = recordPath({ id, fileName, deviceName: await this.deviceName(deviceId), receivedAt });
+    const originalPath = storedKey(original);
     try {
-      await fs.promises.mkdir(path.dirname(path.join(this.opts.dataDir, target)), { recursive: true });
-      await fs.promises.link(source, path.join(this.opts.dataDir, target));
-      await syncDir(path.dirname(path.join(this.opts.dataDir, target)));
+      await this.opts.bytes.copy(originalPath, target);
     } catch (error) {
       // The record still points at the bytes; only the operator's browsing copy is missing.
       this.opts.log('error', 'could not link duplicate', { id, original: original.id, error: String(error) });
@@ -209,7 +219,7 @@ export class Uploads {
       duplicateOf: original.duplicateOf ?? original.id,
       path: target,
     };
-    this.opts.records.add(record);
+    await this.opts.records.add(record);
     this.opts.metrics.uploadsDeduplicated++;
     this.opts.log('info', 'upload deduplicated', { id, deviceId, duplicateOf: record.duplicateOf });
     this.notify(record);
@@ -231,7 +241,7 @@ export class Uploads {
     const request = node && this.requests.get(node);
     return {
       newLock: (id: string): Lock => {
-        const inner = this.memory.newLock(id);
+        const inner = this.opts.locker.newLock(id);
         return {
           lock: async (signal, requestRelease) => {
             await inner.lock(signal, requestRelease);
@@ -248,7 +258,7 @@ export class Uploads {
 
   private async complete(partial: Partial, sha256: string): Promise<void> {
     // A last chunk that raced the revocation must not become a record of a device no longer trusted.
-    if (this.opts.devices.get(partial.deviceId)?.revokedAt) {
+    if ((await this.opts.devices.get(partial.deviceId))?.revokedAt) {
       await this.store.discard(partial.id);
       throw tusError(401, 'This device has been revoked; enrol it again');
     }
@@ -256,11 +266,11 @@ export class Uploads {
     const target = recordPath({
       id: partial.id,
       fileName: partial.metadata.filename ?? partial.metadata.name ?? partial.id,
-      deviceName: this.deviceName(partial.deviceId),
+      deviceName: await this.deviceName(partial.deviceId),
       receivedAt,
     });
     const completion = { at: receivedAt, sha256, target };
-    this.opts.partials.markComplete(partial.id, completion);
+    await this.opts.partials.markComplete(partial.id, completion);
     await this.file({ ...partial, acked: partial.size, completion });
   }
 
@@ -275,20 +285,10 @@ export class Uploads {
   }
 
   private async fileOnce(partial: Partial): Promise<void> {
-    const { dataDir, db, records, partials, metrics, log } = this.opts;
+    const { bytes, records, metrics, log } = this.opts;
     const completion = partial.completion;
-    if (!completion || records.get(partial.id)) return;
-    const source = this.store.filePath(partial.id);
-    const dest = path.join(dataDir, completion.target);
-    await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    try {
-      await fs.promises.rename(source, dest);
-    } catch (error) {
-      // Already moved before a crash: carry on with the record.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !fs.existsSync(dest)) throw error;
-    }
-    await syncDir(path.dirname(dest));
-    await syncDir(path.dirname(source));
+    if (!completion || (await records.get(partial.id))) return;
+    await bytes.place(partial.id, completion.target);
     const metadata = partial.metadata;
     const record: UploadRecord = {
       id: partial.id,
@@ -303,12 +303,7 @@ export class Uploads {
       duplicateOf: null,
       path: completion.target,
     };
-    const added = db.transaction(() => {
-      const ok = records.add(record);
-      partials.delete(partial.id);
-      return ok;
-    })();
-    if (!added) return;
+    if (!(await records.addCompleted(record))) return;
     metrics.uploadsCompleted++;
     log('info', 'upload completed', {
       id: record.id,
@@ -329,8 +324,8 @@ export class Uploads {
     }
   }
 
-  private deviceName(deviceId: string): string {
-    return this.opts.devices.get(deviceId)?.name ?? deviceId;
+  private async deviceName(deviceId: string): Promise<string> {
+    return (await this.opts.devices.get(deviceId))?.name ?? deviceId;
   }
 }
 

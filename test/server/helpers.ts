@@ -55,7 +55,8 @@ export type TestServer = {
   ): Promise<Response>;
   head(device: TestDevice, url: string): Promise<Response>;
   metric(name: string): Promise<number>;
-  close(): Promise<void>;
+  /** Stops the server and deletes its directories; `keepData` leaves the data directory (shared with another). */
+  close(options?: { keepData?: boolean }): Promise<void>;
 };
 
 let counter = 0;
@@ -119,10 +120,10 @@ export async function startServer(
       const text = await (await fetch(`${url}/metrics`, { headers: ADMIN })).text();
       return metricValue(text, name);
     },
-    async close() {
+    async close({ keepData = false } = {}) {
       await tender.close();
       fs.rmSync(root, { recursive: true, force: true });
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
   return server;
