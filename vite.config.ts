@@ -1,8 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
 export default defineConfig({
+  resolve: {
+    // The worker ships tus-js-client's core without the browser build's unused defaults (see the file).
+    alias: [
+      {
+        find: /^tus-js-client$/,
+        replacement: fileURLToPath(new URL('./src/sw/tusCore.ts', import.meta.url)),
+      },
+    ],
+  },
   plugins: [
     preact(),
     VitePWA({

@@ -26,6 +26,7 @@ import { Metrics } from './metrics.ts';
 import { SqlitePartials } from './partials.ts';
 import { MemoryPatchProgress } from './patchProgress.ts';
 import { SqliteUploadRecords } from './records.ts';
+import { Relay } from './relay.ts';
 import { sendJson, sendText } from './respond.ts';
 import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
@@ -96,6 +97,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     log,
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
+  const relay = config.forward
+    ? new Relay({ forward: config.forward, dataDir: config.dataDir, bytes, devices, records, log })
+    : null;
+  if (relay) uploads.listeners.add((record) => relay.recorded(record));
   const faults = config.testFaults ? new Faults() : undefined;
   const requests = new DeviceRequests();
   const limits = new MemoryDeviceLimits({
@@ -160,13 +165,24 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (isUploadPath(pathname)) return gateway.handle(req, res, pathname);
     const api = pathname.startsWith('/api/') || pathname === '/metrics' || pathname === '/__test/faults';
     if (api && req.method === 'OPTIONS') return sendPreflight(res);
-    if (pathname === '/healthz') return sendJson(res, 200, { ok: true });
+    if (pathname === '/healthz') {
+      const forwarding = relay && (await relay.status());
+      return sendJson(res, 200, {
+        ok: true,
+        ...(forwarding && { relay: { state: forwarding.state, reason: forwarding.reason } }),
+      });
+    }
     if (pathname === '/probe') return probe(req, res);
     if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
     if (isDevicePath(pathname)) {
       const who = await auth.device(req);
       if (!who.ok) return unauthorized(res, who);
       requests.track(who.device.deviceId, req, res);
+      if (pathname === '/api/ashore') {
+        // On shore, a file the server holds is ashore: the app needs no second stage.
+        if (relay) return relay.handleStages(req, res, who.device);
+        return sendJson(res, 200, { relay: false });
+      }
       const handled = await handleDevice(req, res, pathname, who.device, deviceApi);
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
@@ -174,6 +190,11 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (api) {
       const who = auth.admin(req);
       if (!who.ok) return unauthorized(res, who);
+      if (pathname === '/api/relay') {
+        if (!relay)
+          return sendJson(res, 404, { error: 'this server does not forward (TENDER_FORWARD_TO is unset)' });
+        return sendJson(res, 200, await relay.status());
+      }
       const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
         bytes,
         devices,
@@ -279,6 +300,11 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     void schedule(() => uploads.sweeper.dropAbandoned());
   });
 
+  if (relay) {
+    await relay.start();
+    log('info', 'relay forwarding', { to: config.forward?.to });
+  }
+
   log('info', 'started', {
     url,
     dataDir: config.dataDir,
@@ -302,6 +328,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     await closed;
     clearTimeout(force);
     await uploads.stop();
+    await relay?.stop();
     await maintaining;
     db.close();
     log('info', 'stopped');

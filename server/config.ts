@@ -51,6 +51,11 @@ export type TenderConfig = {
   corsOrigins: Set<string>;
   /** TENDER_TEST_FAULTS=1 enables POST /__test/faults. Never in production. */
   testFaults: boolean;
+  /**
+   * Relay mode (TENDER_FORWARD_TO and TENDER_FORWARD_TOKEN): every completed upload is forwarded to
+   * the shore server at `to`, as the ship's device whose token is `token`. Null on shore.
+   */
+  forward: { to: string; token: string } | null;
 };
 
 // setTimeout and socket.setTimeout silently turn larger values into 1 ms.
@@ -76,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
   }
   const types = env.TENDER_ALLOWED_TYPES?.trim();
   return {
+    forward: readForward(env),
     port: readInt(env, 'PORT', 8080, 0, 65_535),
     host: readString(env, 'HOST', '127.0.0.1'),
     dataDir: path.resolve(readString(env, 'TENDER_DATA_DIR', './data')),
@@ -109,6 +115,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     corsOrigins: parseOrigins(env.TENDER_CORS_ORIGINS),
     testFaults: env.TENDER_TEST_FAULTS === '1',
   };
+}
+
+/** TENDER_FORWARD_TO and TENDER_FORWARD_TOKEN: both or neither. */
+function readForward(env: NodeJS.ProcessEnv): TenderConfig['forward'] {
+  const to = optional(env, 'TENDER_FORWARD_TO');
+  const token = optional(env, 'TENDER_FORWARD_TOKEN');
+  if (!to && !token) return null;
+  if (!to || !token) throw new Error('Set both TENDER_FORWARD_TO and TENDER_FORWARD_TOKEN, or neither');
+  if (!/^https?:\/\/[^/]+\/?$/.test(to)) {
+    throw new Error(
+      `Invalid TENDER_FORWARD_TO: ${JSON.stringify(to)} must be the shore server's base URL, e.g. https://shore.example.com`,
+    );
+  }
+  return { to: to.replace(/\/+$/, ''), token };
 }
 
 /** The base URL for enrolment links: TENDER_PUBLIC_URL, else `serverUrl` with a loopback or wildcard host as localhost. */

@@ -120,6 +120,11 @@ export class FileBytes implements UploadBytes {
     return path.join(this.filesDir, id);
   }
 
+  /** Where finished bytes at `key` are on this disk (a relay links them into its outbox). */
+  localPath(key: string): string {
+    return this.finished(key);
+  }
+
   private finished(key: string): string {
     const file = path.resolve(this.root, key);
     if (!file.startsWith(this.root + path.sep)) throw new Error(`key outside the store: ${key}`);

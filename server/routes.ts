@@ -32,5 +32,10 @@ export function isUploadPath(pathname: string): boolean {
 
 /** Whether `pathname` belongs to the device API. */
 export function isDevicePath(pathname: string): boolean {
-  return pathname === '/api/device' || pathname === '/api/dedupe' || pathname.startsWith('/api/progress/');
+  return (
+    pathname === '/api/device' ||
+    pathname === '/api/dedupe' ||
+    pathname === '/api/ashore' ||
+    pathname.startsWith('/api/progress/')
+  );
 }

@@ -66,6 +66,24 @@ export class QueueFiles {
     return name;
   }
 
+  /**
+   * Gives the file at `source` a name here without copying it: a hard link, so the bytes are on
+   * disk once and stay until every name is gone. Where no link can be made (another file system),
+   * a durable copy. Its directory entry is durable after `syncDir`.
+   */
+  async link(source: string): Promise<string> {
+    const name = randomUUID();
+    const file = path.join(this.dir, name);
+    try {
+      await fs.promises.link(source, file);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? '';
+      if (code !== 'EXDEV') throw FULL_CODES.has(code) ? refusedWrite(error) : error;
+      return this.write(await fs.openAsBlob(source));
+    }
+    return name;
+  }
+
   /** Makes the names of files written so far durable (fsync of the directory). */
   syncDir(): Promise<void> {
     return writing(() => syncDir(this.dir));

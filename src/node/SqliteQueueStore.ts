@@ -77,6 +77,25 @@ export class SqliteQueueStore implements QueueStore<Blob> {
     }
   }
 
+  /**
+   * Adds a record whose bytes are already on this disk at `source` (a relay's completed upload):
+   * linked, not copied, and kept here until released or removed whatever happens to `source`.
+   */
+  async addLinked(item: QueueItem, source: string): Promise<void> {
+    const name = await this.#files.link(source);
+    try {
+      await this.#files.syncDir();
+      this.#write(() => {
+        this.#db
+          .prepare('INSERT INTO items (id, record, file) VALUES (?, ?, ?)')
+          .run(item.id, JSON.stringify(item), name);
+      });
+    } catch (error) {
+      await this.#files.delete([name]);
+      throw error;
+    }
+  }
+
   async update(id: string, change: Change): Promise<QueueItem | undefined> {
     return this.#write(() => {
       const row = this.#row(id);

@@ -25,13 +25,23 @@ export class Stopper implements SignalLike {
     this.#listeners.delete(listener);
   }
 
+  /** A Stopper that aborts as soon as any of `parents` does (undefined ones are ignored). */
+  static any(parents: readonly (SignalLike | undefined)[]): { stopper: Stopper; release: () => void } {
+    const stopper = new Stopper();
+    const onAbort = () => stopper.abort();
+    const watched = parents.filter((p): p is SignalLike => p !== undefined);
+    for (const parent of watched) {
+      if (parent.aborted) stopper.abort();
+      else parent.addEventListener('abort', onAbort);
+    }
+    const release = () => {
+      for (const parent of watched) parent.removeEventListener('abort', onAbort);
+    };
+    return { stopper, release };
+  }
+
   /** A Stopper that also aborts when `parent` does. */
   static follow(parent: SignalLike | undefined): { stopper: Stopper; release: () => void } {
-    const stopper = new Stopper();
-    if (!parent) return { stopper, release: () => {} };
-    const onAbort = () => stopper.abort();
-    if (parent.aborted) stopper.abort();
-    else parent.addEventListener('abort', onAbort);
-    return { stopper, release: () => parent.removeEventListener('abort', onAbort) };
+    return Stopper.any([parent]);
   }
 }

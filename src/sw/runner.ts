@@ -1,23 +1,17 @@
 import { DEDUPE_TIMEOUT_MS, RUN_BUDGET_MS, RUN_HARD_LIMIT_MS, TUS_ENDPOINT } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
-import { type DrainOutcome, drainQueue, type InterruptRegistry } from '../shared/engine.ts';
+import type { DrainOutcome, InterruptRegistry } from '../shared/engine.ts';
 import { FetchHttpStack } from '../shared/FetchHttpStack.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
-import { applyChange, type Change, refusedWriteMessage } from '../shared/queueStore.ts';
+import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
 import { timerClock } from '../shared/timerClock.ts';
-import { forgetBackoff as backoffForgotten, reclaim, reconsiderAdmission } from '../shared/transitions.ts';
+import { forgetBackoff as backoffForgotten, reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
+import { changeEach as changeEachIn, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { tellIfAshore } from './ashore.ts';
 import { announce } from './bridge.ts';
-import { chunks, currentLimits, flushSpend, link, saveLink, traffic, untilShoreAnswers } from './link.ts';
-import {
-  admitLoaded,
-  admitNow,
-  budgetedChunkSize,
-  cappedChunkSize,
-  loadSettings,
-  paceAfter,
-} from './settings.ts';
+import { link } from './link.ts';
+import { rules } from './settings.ts';
 import { terminateUpload } from './terminations.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -52,33 +46,21 @@ const uploader = createTusUploader({
     fetch: (url, init) => fetch(url, init as RequestInit),
     AbortController,
     clock,
-    limits: currentLimits,
-    link: traffic,
-    pace: paceAfter,
+    limits: () => link.limits(),
+    link: link.traffic,
+    pace: (bytes, elapsedMs) => rules.paceAfter(bytes, elapsedMs),
     progressUrl: (uploadUrl) => {
       const id = new URL(uploadUrl).pathname.split('/').pop();
       return id ? new URL(`/api/progress/${id}`, self.location.origin).href : null;
     },
   }),
-  chunkSize: {
-    // Under a bandwidth cap a chunk carries a few seconds of the cap, so pacing stays even; under
-    // a data budget it carries no more than the budget has left.
-    next: (item) =>
-      budgetedChunkSize(
-        item,
-        cappedChunkSize(
-          chunks.next({ goodputBps: link.goodputBps, rttMs: link.rttMs, msLeft: runDeadline - Date.now() }),
-        ),
-      ),
-    succeeded: (bytes) => chunks.succeeded(bytes),
-    failed: (bytes) => chunks.failed(bytes),
-  },
+  chunkSize: linkChunks(link, rules, () => runDeadline - Date.now()),
   getHeaders: authHeaders,
   blockChecksums: true,
   alreadyStored: async (item, headers) => {
     // Bounded: a dead link must not hang a run that holds the runner lock.
     const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });
-    traffic.spent?.(600 + body.length, 'control');
+    rules.count(600 + body.length, 'control');
     const res = await fetch('/api/dedupe', {
       method: 'POST',
       headers: { ...headers, 'Content-Type': 'application/json' },
@@ -86,8 +68,8 @@ const uploader = createTusUploader({
       signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
     });
     const text = await res.text();
-    traffic.spent?.(250 + text.length, 'control');
-    traffic.answered();
+    rules.count(250 + text.length, 'control');
+    link.traffic.answered();
     return isStoredAnswer(res.status, text);
   },
 });
@@ -115,11 +97,8 @@ export async function terminate(uploadUrl: string): Promise<void> {
 }
 
 /** Applies `change` to every item, announcing each that changed. */
-async function changeEach(change: Change): Promise<void> {
-  for (const item of await store.all()) {
-    const updated = await applyChange(store, item.id, change);
-    if (updated) announce({ type: 'item-changed', item: updated });
-  }
+function changeEach(change: Change): Promise<void> {
+  return changeEachIn(store, change, (item) => announce({ type: 'item-changed', item }));
 }
 
 /** The link is back: retries waiting out a backoff may go now, not at the end of a long delay. */
@@ -129,7 +108,7 @@ export function forgetBackoff(): Promise<void> {
 
 /** The crew saved new link settings: read them, and let files they held back be asked again. */
 export async function settingsChanged(): Promise<void> {
-  await loadSettings();
+  await rules.load();
   await changeEach(reconsiderAdmission(Date.now()));
   await runQueue('settings');
 }
@@ -140,15 +119,6 @@ async function markSignedOut(): Promise<void> {
   if (credential && !credential.rejectedAt)
     await store.setCredential({ ...credential, rejectedAt: Date.now() });
   announce({ type: 'auth-changed' });
-}
-
-/**
- * Items a killed browser left "uploading" have no runner: whoever holds the runner lock is the only
- * uploader, so at lock time they go back to waiting. The Web Lock is the lease: it is released when
- * its holder dies, whatever the way.
- */
-function reclaimOrphans(): Promise<void> {
-  return changeEach(reclaim(Date.now()));
 }
 
 /** Asks the browser for a Background Sync; false where the API is missing (Safari, Firefox). */
@@ -241,41 +211,37 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
   return result;
 }
 
-/** One run, holding the runner lock, within what is left of the budget since `started`. */
+/**
+ * One run, holding the runner lock, within what is left of the budget since `started`. Items a
+ * killed browser left "uploading" go back to waiting first: the Web Lock is the lease, released when
+ * its holder dies, whatever the way.
+ */
 async function drain(trigger: string, started: number): Promise<DrainOutcome> {
   const hard = AbortSignal.timeout(RUN_HARD_LIMIT_MS - (Date.now() - started));
   announce({ type: 'run-state', running: true });
   let outcome: DrainOutcome | null = null;
   runDeadline = started + RUN_HARD_LIMIT_MS - 10_000;
   try {
-    await reclaimOrphans();
-    for (;;) {
-      const budgetMs = RUN_BUDGET_MS - (Date.now() - started);
-      outcome = await drainQueue({
-        store,
-        uploader,
-        clock,
-        signal: hard,
-        budgetMs,
-        interrupts,
-        admit: (item, atChunk) => (atChunk ? admitLoaded(item) : admitNow(item)),
-        onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
-        onChange: (item) => announce({ type: 'item-changed', item }),
-        onStorageFull: (id, error) =>
-          announce({ type: 'storage-full', id, message: refusedWriteMessage(error) }),
-      });
-      if (outcome.stoppedBecause !== 'offline') break;
-      // A connection died: find out by probe whether shore answers, and go on the moment it does
-      // (a reset or a router's failover is over at once; an outage is probed often at first).
-      if (!(await untilShoreAnswers(started + RUN_BUDGET_MS, hard))) break;
-    }
+    outcome = await drainUntil({
+      store,
+      uploader,
+      clock,
+      link,
+      rules,
+      until: started + RUN_BUDGET_MS,
+      signal: hard,
+      interrupts,
+      onProgress: (id, bytesOnServer) => announce({ type: 'item-progress', id, bytesOnServer }),
+      onChange: (item) => announce({ type: 'item-changed', item }),
+      onStorageFull: (id, error) =>
+        announce({ type: 'storage-full', id, message: refusedWriteMessage(error) }),
+      warn: (message, err) => console.error(`[tender] ${message}`, err),
+    });
     return outcome;
   } catch (err) {
     console.error('[tender] run failed', err instanceof Error ? `${err.name}: ${err.message}` : err, err);
     throw err;
   } finally {
-    await flushSpend();
-    await saveLink();
     announce({
       type: 'run-state',
       running: false,

@@ -14,7 +14,7 @@ import {
   syncNeedsRetry,
   terminate,
 } from './runner.ts';
-import { loadSettings } from './settings.ts';
+import { rules } from './settings.ts';
 import { receiveShare, SHARE_PATH } from './shareTarget.ts';
 
 declare const self: ServiceWorkerGlobalScope & {
@@ -98,5 +98,5 @@ async function wake(): Promise<void> {
   if (!(await requestSync())) await runQueue('wake');
 }
 
-void loadSettings();
+void rules.load();
 void wake();

@@ -40,7 +40,8 @@ export function compileServer(): Compiled {
     fs.rmSync(outDir, { recursive: true, force: true });
     throw error;
   }
-  const cli = path.join(outDir, 'cli.js');
+  // The server's project compiles the shared engine beside it (rootDir is the repository).
+  const cli = path.join(outDir, 'server', 'cli.js');
   return {
     run(dataDir, ...args) {
       const startedAt = Date.now();
@@ -61,7 +62,7 @@ export function compileServer(): Compiled {
       });
     },
     async start(env) {
-      const child = spawn(process.execPath, [path.join(outDir, 'main.js')], {
+      const child = spawn(process.execPath, [path.join(outDir, 'server', 'main.js')], {
         env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
