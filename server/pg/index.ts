@@ -46,7 +46,9 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresRe
   const schema = options.schema ?? 'public';
   const connection: pg.ClientConfig = {
     connectionString: options.connectionString,
-    options: `-c search_path=${quoteIdentifier(schema)}`,
+    // Acknowledged upload offsets are written here: a commit must be on disk before it returns,
+    // whatever the server's default.
+    options: `-c search_path=${quoteIdentifier(schema)} -c synchronous_commit=on`,
   };
   const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
   // An idle connection the server drops must not take the process down; the next query reconnects.

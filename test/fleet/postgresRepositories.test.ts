@@ -56,6 +56,12 @@ describe('PostgreSQL shared by several instances', () => {
     await expect(open(schema)).rejects.toThrow(/newer than this server knows/);
   });
 
+  it('commits durably even where the server defaults to asynchronous commits', async () => {
+    const [a] = await instances(freshSchema(), 1);
+    expect((await admin.query('SHOW synchronous_commit')).rows).toEqual([{ synchronous_commit: 'off' }]);
+    expect((await a?.pool.query('SHOW synchronous_commit'))?.rows).toEqual([{ synchronous_commit: 'on' }]);
+  });
+
   it('never lets two instances both take a device’s last slot', async () => {
     const [a, b] = await instances(freshSchema(), 2);
     if (!a || !b) throw new Error('two instances expected');
