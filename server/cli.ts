@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import { renderUnicodeCompact } from 'uqr';
-import { loadConfig, publicBaseUrl } from './config.ts';
+import { loadConfig, publicBaseUrl, type TenderConfig } from './config.ts';
 import { openDatabase } from './db.ts';
-import { SqliteDevices } from './devices.ts';
-import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
-import { describeUnfinished, SqlitePartials } from './partials.ts';
+import { type Devices, SqliteDevices } from './devices.ts';
+import { type EnrolmentCodes, enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
+import { describeUnfinished, type Partials, SqlitePartials } from './partials.ts';
+import { openPostgres } from './pg/index.ts';
 
 const USAGE = `Usage: npm run tender -- <command>
 
@@ -14,12 +15,32 @@ const USAGE = `Usage: npm run tender -- <command>
   unfinished <deviceId> [--json]         list a device's unfinished uploads
   drop <deviceId>                        delete a device's unfinished uploads (frees its quota)
 
-Reads TENDER_DATA_DIR (default ./data) and, for the link, TENDER_PUBLIC_URL
-(default http(s)://localhost:$PORT). Works whether or not the server is running.`;
+Reads TENDER_DATA_DIR (default ./data), or the fleet's PostgreSQL when TENDER_DATABASE_URL is set
+(schema TENDER_DATABASE_SCHEMA, default public), and, for the link, TENDER_PUBLIC_URL
+(default http(s)://localhost:$PORT). Works whether or not the servers are running.`;
 
 class UsageError extends Error {}
 
-// Operator commands against <TENDER_DATA_DIR>/tender.db, safe beside a running server (WAL).
+/** The repositories the operator's commands use, over whichever database the servers share. */
+type Store = { devices: Devices; codes: EnrolmentCodes; partials: Partials; close(): Promise<void> };
+
+// <TENDER_DATA_DIR>/tender.db is safe beside a running server (WAL); with PostgreSQL, every instance
+// hears of a revocation or drop request as it commits.
+async function openStore(config: TenderConfig): Promise<Store> {
+  const connectionString = process.env.TENDER_DATABASE_URL?.trim();
+  if (connectionString) {
+    const schema = process.env.TENDER_DATABASE_SCHEMA?.trim() || undefined;
+    return openPostgres({ connectionString, schema, maxConnections: 1 });
+  }
+  const db = openDatabase(config.dataDir);
+  return {
+    devices: new SqliteDevices(db),
+    codes: new SqliteEnrolmentCodes(db),
+    partials: new SqlitePartials(db),
+    close: async () => void db.close(),
+  };
+}
+
 async function run(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === 'help' || command === '--help' || command === '-h') {
@@ -27,13 +48,29 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  if (!['enroll', 'devices', 'revoke', 'unfinished', 'drop'].includes(command)) {
+    throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+  }
+  const store = await openStore(config);
+  try {
+    await runCommand(command, rest, config, store);
+  } finally {
+    await store.close();
+  }
+}
+
+async function runCommand(
+  command: string,
+  rest: string[],
+  config: TenderConfig,
+  store: Store,
+): Promise<void> {
   if (command === 'enroll') {
     const { values } = parse(rest, ['name', 'json'], 0);
     if (!values.name) throw new UsageError('enroll needs --name "Device name"');
-    const db = openDatabase(config.dataDir);
-    const { deviceId, name, token } = await new SqliteDevices(db).enroll(String(values.name));
+    const { deviceId, name, token } = await store.devices.enroll(String(values.name));
     const scheme = config.tlsCert ? 'https' : 'http';
-    const code = await new SqliteEnrolmentCodes(db).issue(deviceId, token, config.enrolmentCodeTtlMs);
+    const code = await store.codes.issue(deviceId, token, config.enrolmentCodeTtlMs);
     const enrollUrl = enrolmentLink(publicBaseUrl(config, `${scheme}://localhost:${config.port}`), code);
     if (values.json) {
       console.log(JSON.stringify({ deviceId, token, enrollUrl }));
@@ -55,7 +92,7 @@ async function run(argv: string[]): Promise<void> {
   }
   if (command === 'devices') {
     const { values } = parse(rest, ['json'], 0);
-    const list = await new SqliteDevices(openDatabase(config.dataDir)).list();
+    const list = await store.devices.list();
     if (values.json) {
       console.log(JSON.stringify(list));
       return;
@@ -71,7 +108,7 @@ async function run(argv: string[]): Promise<void> {
   if (command === 'revoke') {
     const { positionals } = parse(rest, [], 1);
     const deviceId = positionals[0] ?? '';
-    if (!(await new SqliteDevices(openDatabase(config.dataDir)).revoke(deviceId))) {
+    if (!(await store.devices.revoke(deviceId))) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
     console.log(
@@ -82,11 +119,10 @@ async function run(argv: string[]): Promise<void> {
   if (command === 'unfinished' || command === 'drop') {
     const { values, positionals } = parse(rest, command === 'unfinished' ? ['json'] : [], 1);
     const deviceId = positionals[0] ?? '';
-    const db = openDatabase(config.dataDir);
-    if (!(await new SqliteDevices(db).get(deviceId))) {
+    if (!(await store.devices.get(deviceId))) {
       throw new UsageError(`no device ${JSON.stringify(deviceId)}; see: npm run tender -- devices`);
     }
-    const partials = new SqlitePartials(db);
+    const partials = store.partials;
     if (command === 'drop') {
       // The running server holds the upload files and locks; it deletes what is marked here.
       const count = await partials.requestDrop(deviceId);

@@ -16,7 +16,7 @@ export function enrolmentLink(baseUrl: string, code: string): string {
 /** What a code looks like: 16 random bytes, base64url. */
 export const ENROLMENT_CODE = /^[A-Za-z0-9_-]{22}$/;
 // Used and expired codes are kept this long so a late scan is told "used" or "expired", not "unknown".
-const KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+export const KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** Short-lived, single-use codes that stand for a device's token in an enrolment link or QR code. */
 export interface EnrolmentCodes {
@@ -40,9 +40,7 @@ export class SqliteEnrolmentCodes implements EnrolmentCodes {
 
   async issue(deviceId: string, token: string, ttlMs: number, now = Date.now()): Promise<string> {
     const code = randomBytes(16).toString('base64url');
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', derive('seal', code), iv);
-    const sealed = Buffer.concat([iv, cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const sealed = seal(token, code);
     this.db.transaction(() => {
       this.db
         .prepare('DELETE FROM enrolment_codes WHERE expires_at < ?')
@@ -75,11 +73,20 @@ export class SqliteEnrolmentCodes implements EnrolmentCodes {
   }
 }
 
-function derive(purpose: string, code: string): Buffer {
+/** A key or row lookup derived from a code: `lookup` finds its row, `seal` encrypts its token. */
+export function derive(purpose: 'lookup' | 'seal', code: string): Buffer {
   return createHash('sha256').update(`tender-enrolment-${purpose}\0${code}`).digest();
 }
 
-function unseal(sealed: Buffer, code: string): string {
+/** The device token encrypted (AES-256-GCM) under a key only the code yields: iv, ciphertext, tag. */
+export function seal(token: string, code: string): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', derive('seal', code), iv);
+  return Buffer.concat([iv, cipher.update(token, 'utf8'), cipher.final(), cipher.getAuthTag()]);
+}
+
+/** The token `seal` sealed under `code`; throws if either was tampered with. */
+export function unseal(sealed: Buffer, code: string): string {
   const iv = sealed.subarray(0, 12);
   const tag = sealed.subarray(sealed.length - 16);
   const decipher = createDecipheriv('aes-256-gcm', derive('seal', code), iv);

@@ -19,6 +19,8 @@ export type ServerProcess = { url: string; pid: number; child: ChildProcess; sto
 /** The compiled server: its CLI and its entry point. */
 export type Compiled = {
   run(dataDir: string, ...args: string[]): Promise<CliResult>;
+  /** The CLI with extra environment variables (e.g. a database URL). */
+  runWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<CliResult>;
   start(env: Record<string, string>): Promise<ServerProcess>;
   remove(): void;
 };
@@ -42,25 +44,27 @@ export function compileServer(): Compiled {
   }
   // The server's project compiles the shared engine beside it (rootDir is the repository).
   const cli = path.join(outDir, 'server', 'cli.js');
-  return {
-    run(dataDir, ...args) {
-      const startedAt = Date.now();
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [cli, ...args], {
-          env: { ...process.env, TENDER_DATA_DIR: dataDir, PORT: '8123', TENDER_PUBLIC_URL: '' },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => {
-          stdout += d;
-        });
-        child.stderr.on('data', (d) => {
-          stderr += d;
-        });
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now() }));
+  const runWith = (env: Record<string, string>, dataDir: string, ...args: string[]): Promise<CliResult> => {
+    const startedAt = Date.now();
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [cli, ...args], {
+        env: { ...process.env, TENDER_DATA_DIR: dataDir, PORT: '8123', TENDER_PUBLIC_URL: '', ...env },
       });
-    },
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => {
+        stdout += d;
+      });
+      child.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr, startedAt, exitedAt: Date.now() }));
+    });
+  };
+  return {
+    run: (dataDir, ...args) => runWith({}, dataDir, ...args),
+    runWith,
     async start(env) {
       const child = spawn(process.execPath, [path.join(outDir, 'server', 'main.js')], {
         env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },

@@ -1,0 +1,92 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type pg from 'pg';
+import { cleanDeviceName, type Device, type DeviceAuth, type Devices, type Enrolment } from '../devices.ts';
+import { hashToken, newToken } from '../tokens.ts';
+
+type Row = {
+  id: string;
+  name: string;
+  token_hash: Buffer;
+  created_at: string;
+  revoked_at: string | null;
+  last_seen_at: string | null;
+};
+
+const COLUMNS = 'id, name, token_hash, created_at, revoked_at, last_seen_at';
+// A busy device would otherwise cost a database write per request (per instance).
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Device credentials in PostgreSQL's `devices` table; tokens are stored as SHA-256 hashes. */
+export class PgDevices implements Devices {
+  private readonly pool: pg.Pool;
+  private readonly lastSeenWritten = new Map<string, number>();
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  async enroll(name: string): Promise<Enrolment> {
+    const clean = cleanDeviceName(name);
+    const deviceId = randomBytes(8).toString('hex');
+    const token = newToken();
+    await this.pool.query('INSERT INTO devices (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)', [
+      deviceId,
+      clean,
+      hashToken(token),
+      new Date().toISOString(),
+    ]);
+    return { deviceId, name: clean, token };
+  }
+
+  async list(): Promise<Device[]> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices ORDER BY created_at, seq`);
+    return rows.map(fromRow);
+  }
+
+  async get(deviceId: string): Promise<Device | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [deviceId]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async revoke(deviceId: string): Promise<boolean> {
+    const result = await this.pool.query(
+      'UPDATE devices SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2',
+      [new Date().toISOString(), deviceId],
+    );
+    return result.rowCount === 1;
+  }
+
+  async authenticate(token: string): Promise<DeviceAuth> {
+    const hash = hashToken(token);
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE token_hash = $1`, [
+      hash,
+    ]);
+    const row = rows[0];
+    // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
+    if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at) return { ok: false, reason: 'revoked' };
+    await this.touch(row.id);
+    return { ok: true, device: fromRow(row) };
+  }
+
+  private async touch(deviceId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.lastSeenWritten.get(deviceId) ?? 0) < LAST_SEEN_RESOLUTION_MS) return;
+    this.lastSeenWritten.set(deviceId, now);
+    // Several instances may touch at once; the latest time wins.
+    await this.pool.query('UPDATE devices SET last_seen_at = GREATEST(last_seen_at, $1) WHERE id = $2', [
+      new Date(now).toISOString(),
+      deviceId,
+    ]);
+  }
+}
+
+function fromRow(row: Row): Device {
+  return {
+    deviceId: row.id,
+    name: row.name,
+    createdAt: row.created_at,
+    revokedAt: row.revoked_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}

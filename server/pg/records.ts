@@ -1,0 +1,129 @@
+import type pg from 'pg';
+import type { RecordQuery, UploadRecord, UploadRecords } from '../records.ts';
+import { inTransaction, int } from './transaction.ts';
+
+type Row = {
+  id: string;
+  name: string;
+  type: string;
+  size: string;
+  sha256: string;
+  metadata: string;
+  received_at: string;
+  started_at: string | null;
+  device_id: string | null;
+  duplicate_of: string | null;
+  path: string | null;
+};
+
+const COLUMNS =
+  'id, name, type, size, sha256, metadata, received_at, started_at, device_id, duplicate_of, path';
+const INSERT = `INSERT INTO uploads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                ON CONFLICT (id) DO NOTHING`;
+
+/**
+ * Completed uploads in PostgreSQL's `uploads` table. Filters match SQLite's: LIKE there ignores
+ * ASCII case only, as ILIKE does here under the "C" collation the columns use.
+ */
+export class PgUploadRecords implements UploadRecords {
+  private readonly pool: pg.Pool;
+
+  constructor(pool: pg.Pool) {
+    this.pool = pool;
+  }
+
+  async add(record: UploadRecord): Promise<boolean> {
+    return (await this.pool.query(INSERT, params(record))).rowCount === 1;
+  }
+
+  async addCompleted(record: UploadRecord): Promise<boolean> {
+    return inTransaction(this.pool, async (client) => {
+      const added = (await client.query(INSERT, params(record))).rowCount === 1;
+      await client.query('DELETE FROM partials WHERE id = $1', [record.id]);
+      return added;
+    });
+  }
+
+  async list(query: RecordQuery = {}): Promise<UploadRecord[]> {
+    const where: string[] = [];
+    const values: (string | number)[] = [];
+    const param = (value: string | number) => `$${values.push(value)}`;
+    if (query.device) where.push(`device_id = ${param(query.device)}`);
+    if (query.since) where.push(`received_at >= ${param(query.since)}`);
+    if (query.until) where.push(`received_at < ${param(query.until)}`);
+    if (query.type) {
+      const family = /^([^/]+)\/?\*?$/.exec(query.type);
+      if (family) where.push(`type ILIKE ${param(`${escapeLike(family[1] ?? '')}/%`)}`);
+      else where.push(`type = ${param(query.type)}`);
+    }
+    if (query.q) {
+      const q = param(`%${escapeLike(query.q)}%`);
+      where.push(`(name ILIKE ${q} OR metadata ILIKE ${q})`);
+    }
+    const limit = param(query.limit ?? 100);
+    const offset = param(query.offset ?? 0);
+    const sql = `SELECT ${COLUMNS} FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY received_at DESC, seq DESC LIMIT ${limit} OFFSET ${offset}`;
+    return (await this.pool.query<Row>(sql, values)).rows.map(fromRow);
+  }
+
+  async get(id: string): Promise<UploadRecord | undefined> {
+    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM uploads WHERE id = $1`, [id]);
+    return rows[0] && fromRow(rows[0]);
+  }
+
+  async findContent(sha256: string, size: number): Promise<UploadRecord | undefined> {
+    const { rows } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM uploads WHERE sha256 = $1 AND size = $2
+       ORDER BY duplicate_of IS NOT NULL, received_at, seq LIMIT 1`,
+      [sha256, size],
+    );
+    return rows[0] && fromRow(rows[0]);
+  }
+}
+
+// PostgreSQL's LIKE escapes with a backslash by default, as the SQLite queries ask for explicitly.
+function escapeLike(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function params(r: UploadRecord): (string | number | null)[] {
+  return [
+    r.id,
+    r.name,
+    r.type,
+    r.size,
+    r.sha256,
+    JSON.stringify(r.metadata),
+    r.receivedAt,
+    r.startedAt,
+    r.deviceId,
+    r.duplicateOf,
+    r.path,
+  ];
+}
+
+function fromRow(row: Row): UploadRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    size: int(row.size),
+    sha256: row.sha256,
+    metadata: parseMetadata(row.metadata),
+    receivedAt: row.received_at,
+    startedAt: row.started_at,
+    deviceId: row.device_id,
+    duplicateOf: row.duplicate_of,
+    path: row.path,
+  };
+}
+
+function parseMetadata(json: string): Record<string, string> {
+  try {
+    const value: unknown = JSON.parse(json);
+    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
+  } catch {
+    return {};
+  }
+}
