@@ -118,9 +118,12 @@ export class RedisLocker implements Locker {
       // Listening before trying, so a release between the attempt and the wait is not missed.
       const released = this.nextRelease(id);
       try {
-        const ttl = Number(
-          await ACQUIRE.run(this.redis, [this.key(id), this.channel('release')], [token, this.leaseMs, id]),
+        const attempt = ACQUIRE.run(
+          this.redis,
+          [this.key(id), this.channel('release')],
+          [token, this.leaseMs, id],
         );
+        const ttl = Number(await byDeadline(attempt, deadline));
         if (ttl === -1) {
           this.hold(id, token, requestRelease);
           return token;
@@ -195,4 +198,17 @@ export class RedisLocker implements Locker {
     if (holding?.token === token) this.drop(id, holding);
     await RELEASE.run(this.redis, [this.key(id), this.channel('released')], [token, id]);
   }
+}
+
+/**
+ * `promise`, or ERR_LOCK_TIMEOUT once `deadline` passes: ioredis queues commands while Redis is
+ * unreachable. A lock taken by a late attempt lapses with its lease, renewed by no one.
+ */
+function byDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(ERRORS.ERR_LOCK_TIMEOUT), Math.max(0, deadline - Date.now()));
+  });
+  promise.catch(() => {}); // a late failure is no longer anyone's concern
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

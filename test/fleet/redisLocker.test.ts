@@ -108,6 +108,20 @@ describe('RedisLocker leases', () => {
     expect(await b.redis.exists(`${prefix}lock:upload`)).toBe(0);
   });
 
+  it('a waiter gives up with the lock timeout error when Redis does not answer', async () => {
+    const prefix = `${randomUUID()}:`;
+    const a = await server(prefix, { acquireTimeoutMs: 300 });
+    const admin = await server(prefix);
+    // Redis holds every client's commands, as when it is unreachable or stuck.
+    await admin.redis.call('CLIENT', 'PAUSE', '700', 'ALL');
+    const startedAt = performance.now();
+    await expect(a.locker.newLock('upload').lock(signal(), () => {})).rejects.toBe(ERRORS.ERR_LOCK_TIMEOUT);
+    const waited = performance.now() - startedAt;
+    expect(waited).toBeGreaterThanOrEqual(290);
+    expect(waited).toBeLessThan(1000);
+    await admin.redis.call('CLIENT', 'UNPAUSE');
+  });
+
   it('measures acquire, release and hand-over between servers', async () => {
     const prefix = `${randomUUID()}:`;
     const a = await server(prefix);
