@@ -64,9 +64,9 @@ describe('RedisLocker leases', () => {
     a.redis.disconnect();
     await waited;
     const lapsed = performance.now() - crashedAt;
-    expect(lapsed).toBeLessThan(600 + 250);
-    // Its last renewal was at most a third of the lease before the cut.
-    expect(lapsed).toBeGreaterThan(600 - 200 - 50);
+    expect(lapsed).toBeLessThan(600 + 300);
+    // Not freed at the cut: its last renewal was at most a third of the lease (200 ms) before it.
+    expect(lapsed).toBeGreaterThan(150);
     // Unable to renew for a whole lease, server a tells its holder to stop.
     await pollUntil(
       'a to count the lock lost',
@@ -76,7 +76,7 @@ describe('RedisLocker leases', () => {
     );
     const lostAt = asked.at(-1) ?? 0;
     expect(lostAt - crashedAt).toBeGreaterThan(0);
-    expect(lostAt - crashedAt).toBeLessThan(600 + 250);
+    expect(lostAt - crashedAt).toBeLessThan(600 + 300);
     console.info(`crashed holder's lock (600 ms lease) lapsed after ${lapsed.toFixed(0)} ms`);
   });
 

@@ -100,7 +100,7 @@ it('a HEAD through another server ends the stale PATCH holding the lock, and the
   expect(offset).toBe(256 * 1024);
   // Server a let go after its drain time, not after b's 20 s lock timeout.
   expect(waited).toBeGreaterThanOrEqual(DRAIN_MS - 20);
-  expect(waited).toBeLessThan(DRAIN_MS + 1000);
+  expect(waited).toBeLessThan(DRAIN_MS + 2000);
   console.info(`HEAD through another server answered after ${waited.toFixed(0)} ms (drain ${DRAIN_MS} ms)`);
   await staleAnswer;
 
