@@ -174,9 +174,10 @@ export class RedisLocker implements Locker {
 
   private async renew(id: string, holding: Holding) {
     const asked = Date.now();
-    const renewed = await RENEW.run(this.redis, [this.key(id)], [holding.token, this.leaseMs]).then(
+    const renewal = RENEW.run(this.redis, [this.key(id)], [holding.token, this.leaseMs]);
+    const renewed = await byDeadline(renewal, asked + this.leaseMs / 3).then(
       (answer) => answer === 1,
-      () => undefined, // unknown: Redis did not answer
+      () => undefined, // unknown: Redis did not answer in time
     );
     if (this.held.get(id) !== holding) return;
     if (renewed) holding.renewedAt = asked;

@@ -80,6 +80,31 @@ describe('RedisLocker leases', () => {
     console.info(`crashed holder's lock (600 ms lease) lapsed after ${lapsed.toFixed(0)} ms`);
   });
 
+  it('a holder is told to stop when Redis stops answering for a whole lease', async () => {
+    const prefix = `${randomUUID()}:`;
+    const a = await server(prefix, { leaseMs: 600 });
+    const admin = await server(prefix);
+    const asked: number[] = [];
+    const lock = a.locker.newLock('upload');
+    await lock.lock(signal(), () => {
+      asked.push(performance.now());
+    });
+    const pausedAt = performance.now();
+    await admin.redis.call('CLIENT', 'PAUSE', '1200', 'ALL');
+    await pollUntil(
+      'the holder to be told',
+      () => asked.length,
+      (n) => n > 0,
+      { timeoutMs: 2000 },
+    );
+    const told = (asked[0] ?? 0) - pausedAt;
+    expect(told).toBeGreaterThan(200);
+    expect(told).toBeLessThan(600 + 400);
+    expect(a.locker.lost).toBe(1);
+    await admin.redis.call('CLIENT', 'UNPAUSE');
+    await lock.unlock();
+  });
+
   it('a holder whose lease was taken over cannot release the new holder’s lock', async () => {
     const prefix = `${randomUUID()}:`;
     const a = await server(prefix, { leaseMs: 600 });
