@@ -1,0 +1,4 @@
+import { MemoryPatchProgress } from '../../server/patchProgress.ts';
+import { patchProgressContract } from './patchProgressContract.ts';
+
+patchProgressContract('MemoryPatchProgress', async () => [new MemoryPatchProgress()]);
