@@ -52,24 +52,31 @@ export async function openAppender(
   }
 
   async function toParts(to: number): Promise<void> {
-    // The tail as it was, for a roll-back to the end before this one.
-    await calls.s3.copyObject({
-      Bucket: at.bucket,
-      Key: keys.prev,
-      CopySource: copySource(at.bucket, keys.tail),
-      MetadataDirective: 'COPY',
-    });
+    // Where the tail stood, for a roll-back to the end before this one: said in the next tail when
+    // it was empty, else kept in a copy of it.
+    const { start, parts: before, hashState } = tail;
+    const prev = tail.size === 0 ? { start, parts: before, hashState } : undefined;
+    if (!prev) {
+      await calls.s3.copyObject({
+        Bucket: at.bucket,
+        Key: keys.prev,
+        CopySource: copySource(at.bucket, keys.tail),
+        MetadataDirective: 'COPY',
+      });
+    }
     const hasher = await resumeHash(tail.hashState);
     let from = tail.start;
     let parts = tail.parts;
     for (const size of partSizes(to - tail.start, tail.parts)) {
       const body = await staged(from, size);
-      hasher.update(body);
       parts++;
-      await calls.putPart(keys.base, body, parts);
+      const put = calls.putPart(keys.base, body, parts);
+      // Hashed while the part is on its way.
+      hasher.update(body);
+      await put;
       from += size;
     }
-    const next = { start: to, parts, hashState: saveHash(hasher) };
+    const next = { start: to, parts, hashState: saveHash(hasher), prev };
     await putTail(at, keys.tail, next, Buffer.alloc(0));
     // Keep what was staged past `to` at the start of the staging file.
     const rest = await staged(to, end - to);
@@ -110,6 +117,8 @@ export async function openAppender(
       }),
     async close() {
       await handle.close();
+      // Another server may finish this upload: keep nothing of it in memory.
+      await calls.forget(keys.base);
       // Bytes never persisted are not kept: what is stored is what S3 holds.
       await fs.promises.rm(staging, { force: true });
     },

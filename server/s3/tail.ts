@@ -7,10 +7,21 @@ import { isMissing } from './multipart.ts';
  * after the parts it counts (`start` of them, in `parts` parts), and the SHA-256 state of those
  * first `start` bytes. Writing it is the commit of a persist: parts uploaded past `parts` before a
  * crash are not counted, and are overwritten by the next ones. It always exists, empty when the
- * bytes end on a part boundary. `<key>.prev` keeps the tail as it was before its bytes went into
- * parts, so an end persisted but not yet acknowledged can be rolled back to the one before it.
+ * bytes end on a part boundary. An end persisted but not yet acknowledged can be rolled back to the
+ * one before it: `<key>.prev` keeps the tail as it was before its bytes went into parts, or, when
+ * that tail was empty (the usual case with large requests), `prev` says where it stood, which
+ * saves a copy per part.
  */
-export type Tail = { start: number; parts: number; size: number; hashState: string };
+export type Tail = {
+  start: number;
+  parts: number;
+  size: number;
+  hashState: string;
+  prev?: Boundary;
+};
+
+/** A part boundary: how many bytes and parts, and the SHA-256 state there. */
+export type Boundary = { start: number; parts: number; hashState: string };
 
 export type TailStore = { s3: S3; bucket: string };
 
@@ -25,7 +36,11 @@ export async function headTail(at: TailStore, key: string): Promise<Tail | undef
     const size = head.ContentLength;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(parts) || !hashState || size === undefined)
       throw new Error(`tail object ${key} lacks its metadata`);
-    return { start, parts, size, hashState };
+    const prevState = meta['prev-sha256-state'];
+    const prev = prevState
+      ? { start: Number(meta['prev-start']), parts: Number(meta['prev-parts']), hashState: prevState }
+      : undefined;
+    return { start, parts, size, hashState, prev };
   } catch (error) {
     if (isMissing(error)) return undefined;
     throw error;
@@ -39,6 +54,11 @@ export async function putTail(
   tail: Omit<Tail, 'size'>,
   body: Buffer,
 ): Promise<void> {
+  const prev = tail.prev && {
+    'prev-start': String(tail.prev.start),
+    'prev-parts': String(tail.prev.parts),
+    'prev-sha256-state': tail.prev.hashState,
+  };
   await at.s3.putObject({
     Bucket: at.bucket,
     Key: key,
@@ -48,6 +68,7 @@ export async function putTail(
       'tail-start': String(tail.start),
       'tail-parts': String(tail.parts),
       'sha256-state': tail.hashState,
+      ...prev,
     },
   });
 }
@@ -90,6 +111,10 @@ export async function rollBack(
   if (end >= tail.start + tail.size) return;
   if (end >= tail.start) {
     await putTail(at, keys.tail, tail, await readObject(at, keys.tail, end - tail.start));
+    return;
+  }
+  if (tail.prev?.start === end) {
+    await putTail(at, keys.tail, tail.prev, Buffer.alloc(0));
     return;
   }
   const prev = await headTail(at, keys.prev);

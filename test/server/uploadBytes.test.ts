@@ -63,7 +63,16 @@ function contract(name: string, make: () => Made) {
       await again.write([other]);
       await again.persist(8 * MiB);
       await again.close();
-      expect(await store.digest(id)).toBe(sha256(Buffer.concat([data.subarray(0, 2 * MiB), other])));
+      const eight = Buffer.concat([data.subarray(0, 2 * MiB), other]);
+      expect(await store.digest(id)).toBe(sha256(eight));
+      // The same from an end where every stored byte was in parts.
+      const more = await store.append(id, 8 * MiB);
+      await more.write([bytes(6 * MiB, 9)]);
+      await more.persist(14 * MiB);
+      await more.close();
+      await store.cut(id, 8 * MiB);
+      expect(await store.length(id)).toBe(8 * MiB);
+      expect(await store.digest(id)).toBe(sha256(eight));
     });
 
     it('continues an upload another instance started, and reads what that one placed', async () => {
