@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { StorageError, writeAll } from '../storageIo.ts';
 import type { Appender } from '../uploadBytes.ts';
+import { copySource } from './copy.ts';
 import type { MultipartCalls } from './multipart.ts';
 import { partSizes, partThreshold } from './partSizes.ts';
 import { headTail, putTail, readObject, resumeHash, rollBack, saveHash, type Tail } from './tail.ts';
@@ -123,11 +124,6 @@ export async function openAppender(
       await fs.promises.rm(staging, { force: true });
     },
   };
-}
-
-/** The CopySource of an object: bucket and key, each path segment URL-encoded. */
-export function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
 }
 
 // Runs an S3 step; any failure is a StorageError (the store answers 500 and rolls back).

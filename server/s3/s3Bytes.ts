@@ -3,8 +3,9 @@ import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Appender, StoredFile, UploadBytes } from '../uploadBytes.ts';
+import { copyObject } from './copy.ts';
 import { isMissing, MultipartCalls } from './multipart.ts';
-import { copySource, openAppender, type UploadKeys } from './s3Appender.ts';
+import { openAppender, type UploadKeys } from './s3Appender.ts';
 import { headTail, putTail, readObject, resumeHash, saveHash } from './tail.ts';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
@@ -116,7 +117,7 @@ export class S3Bytes implements UploadBytes {
       }
       await this.calls.assemble(keys.base, parts);
     }
-    await s3.copyObject({ Bucket: bucket, Key: dest, CopySource: copySource(bucket, keys.base) });
+    await copyObject(s3, bucket, { key: keys.base, size: await this.sizeOf(keys.base) }, dest);
     // The tail goes first: without it, what is left is a finished object to copy again.
     for (const k of [keys.tail, keys.prev, `${keys.base}.info`, keys.base])
       await s3.deleteObject({ Bucket: bucket, Key: k });
@@ -125,8 +126,8 @@ export class S3Bytes implements UploadBytes {
 
   async copy(source: string, key: string): Promise<void> {
     const { s3, bucket } = this.at;
-    const from = copySource(bucket, this.finished(source));
-    await s3.copyObject({ Bucket: bucket, Key: this.finished(key), CopySource: from });
+    const from = this.finished(source);
+    await copyObject(s3, bucket, { key: from, size: await this.sizeOf(from) }, this.finished(key));
   }
 
   async open(key: string): Promise<StoredFile | undefined> {
@@ -200,6 +201,12 @@ export class S3Bytes implements UploadBytes {
     if (segments.some((s) => s === '' || s === '.' || s === '..'))
       throw new Error(`key outside the store: ${key}`);
     return this.prefix + key;
+  }
+
+  private async sizeOf(key: string): Promise<number> {
+    const head = await this.calls.s3.headObject({ Bucket: this.calls.bucketName, Key: key });
+    if (head.ContentLength === undefined) throw new Error(`${key}: no length`);
+    return head.ContentLength;
   }
 
   private async exists(key: string): Promise<boolean> {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3, S3Client } from '@aws-sdk/client-s3';
 import { MemoryLocker } from '@tus/server';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openDatabase } from '../../server/db.ts';
@@ -16,6 +16,7 @@ import { Metrics } from '../../server/metrics.ts';
 import { SqlitePartials } from '../../server/partials.ts';
 import { MemoryPatchProgress } from '../../server/patchProgress.ts';
 import { SqliteUploadRecords } from '../../server/records.ts';
+import { copyObject } from '../../server/s3/copy.ts';
 import { S3Bytes } from '../../server/s3/s3Bytes.ts';
 import type { UploadBytes } from '../../server/uploadBytes.ts';
 import { Uploads } from '../../server/uploads.ts';
@@ -144,12 +145,7 @@ describe('the Tender store with its bytes on S3 on Swift', () => {
       expect(record?.path).toMatch(/Engine room\/.*bilge-pump\.mp4$/);
       // Read back from S3 directly, as an operator would.
       const s3 = new S3Client(swift.clientConfig);
-      const got = await s3.send(
-        new (await import('@aws-sdk/client-s3')).GetObjectCommand({
-          Bucket: swift.bucket,
-          Key: `fleet/${record?.path}`,
-        }),
-      );
+      const got = await s3.send(new GetObjectCommand({ Bucket: swift.bucket, Key: `fleet/${record?.path}` }));
       expect(sha256(Buffer.from((await got.Body?.transformToByteArray()) ?? []))).toBe(sha256(data));
       s3.destroy();
       expect(await shared.partials.get(id)).toBeUndefined();
@@ -174,6 +170,24 @@ describe('the Tender store with its bytes on S3 on Swift', () => {
     } finally {
       await server.close();
       shared.close();
+    }
+  });
+
+  test('a large object is copied in parts, server-side, byte for byte', async () => {
+    const s3 = new S3(swift.clientConfig);
+    const Bucket = swift.bucket;
+    try {
+      const data = bytes(13 * MiB, 25);
+      await s3.putObject({ Bucket, Key: 'copy/engine log.bin', Body: data });
+      // Parts of 5 MiB from 5 MiB on: three UploadPartCopy ranges (5, 5 and 3 MiB).
+      const sizes = { singleBytes: 5 * MiB, partBytes: 5 * MiB };
+      await copyObject(s3, Bucket, { key: 'copy/engine log.bin', size: data.length }, 'copy/to/y.bin', sizes);
+      // A multipart object's ETag ends with its number of parts.
+      expect((await s3.headObject({ Bucket, Key: 'copy/to/y.bin' })).ETag).toMatch(/-3"$/);
+      const whole = await s3.getObject({ Bucket, Key: 'copy/to/y.bin' });
+      expect(sha256(Buffer.from((await whole.Body?.transformToByteArray()) ?? []))).toBe(sha256(data));
+    } finally {
+      s3.destroy();
     }
   });
 
