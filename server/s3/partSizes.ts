@@ -22,12 +22,16 @@ export function partThreshold(parts: number): number {
 }
 
 /**
- * Sizes of the parts `bytes` pending bytes become: one part, or equal parts of at most
- * max(64 MiB, threshold) (each well above 5 MiB) when there are more.
+ * What `pending` bytes after the parts (the tail and a request's bytes) become when persisted with
+ * `parts` parts stored: no parts (they stay in the tail object) below the threshold, else one
+ * part, or equal parts of at most max(64 MiB, threshold) (each well above 5 MiB) when there are
+ * more.
  */
-export function partSizes(bytes: number, parts: number): number[] {
+export function partsFor(pending: number, parts: number): number[] {
+  if (pending < partThreshold(parts)) return [];
+  if (parts >= MAX_PARTS - 1) throw new Error(`an upload of over ${MAX_PARTS - 1} parts`);
   const largest = Math.max(SPLIT_BYTES, partThreshold(parts));
-  const count = Math.ceil(bytes / largest);
-  const base = Math.floor(bytes / count);
-  return Array.from({ length: count }, (_, i) => (i < bytes % count ? base + 1 : base));
+  const count = Math.ceil(pending / largest);
+  const base = Math.floor(pending / count);
+  return Array.from({ length: count }, (_, i) => (i < pending % count ? base + 1 : base));
 }

@@ -3,7 +3,7 @@ import { StorageError, writeAll } from '../storageIo.ts';
 import type { Appender } from '../uploadBytes.ts';
 import { copySource } from './copy.ts';
 import type { MultipartCalls } from './multipart.ts';
-import { partSizes, partThreshold } from './partSizes.ts';
+import { partsFor } from './partSizes.ts';
 import { headTail, putTail, readObject, resumeHash, rollBack, saveHash, type Tail } from './tail.ts';
 
 export type UploadKeys = { base: string; tail: string; prev: string };
@@ -52,7 +52,7 @@ export async function openAppender(
     return buffer;
   }
 
-  async function toParts(to: number): Promise<void> {
+  async function toParts(to: number, sizes: number[]): Promise<void> {
     // Where the tail stood, for a roll-back to the end before this one: said in the next tail when
     // it was empty, else kept in a copy of it.
     const { start, parts: before, hashState } = tail;
@@ -68,7 +68,7 @@ export async function openAppender(
     const hasher = await resumeHash(tail.hashState);
     let from = tail.start;
     let parts = tail.parts;
-    for (const size of partSizes(to - tail.start, tail.parts)) {
+    for (const size of sizes) {
       const body = await staged(from, size);
       parts++;
       const put = calls.putPart(keys.base, body, parts);
@@ -95,12 +95,13 @@ export async function openAppender(
       storage('persist', async () => {
         if (to <= durable) return;
         if (to > end) throw new Error(`persist(${to}) past the ${end} bytes staged`);
-        if (to - tail.start < partThreshold(tail.parts)) {
+        const sizes = partsFor(to - tail.start, tail.parts);
+        if (sizes.length === 0) {
           const body = await staged(tail.start, to - tail.start);
           await putTail(at, keys.tail, tail, body);
           tail = { ...tail, size: body.length };
         } else {
-          await toParts(to);
+          await toParts(to, sizes);
         }
         durable = to;
       }),
