@@ -8,6 +8,8 @@ import { headTail, putTail, readObject, resumeHash, rollBack, saveHash, type Tai
 
 export type UploadKeys = { base: string; tail: string; prev: string };
 
+const HASH_SLICE = 1024 * 1024;
+
 /**
  * One request's writes to an upload on S3. Bytes are staged in a local file holding everything
  * after the parts (the tail's bytes, then this request's); persist(end) makes them durable by
@@ -32,6 +34,8 @@ export async function openAppender(
   if (offset !== durable) throw new Error(`${keys.base}: asked to append at ${offset}, stored ${durable}`);
   const handle = await fs.promises.open(staging, 'w+');
   let end = durable;
+  // After a failed persist, what S3 holds is known only by asking it.
+  let unsure = false;
   try {
     await writeAll(handle, [await readObject(at, keys.tail, tail.size)], 0);
   } catch (error) {
@@ -72,8 +76,11 @@ export async function openAppender(
       const body = await staged(from, size);
       parts++;
       const put = calls.putPart(keys.base, body, parts);
-      // Hashed while the part is on its way.
-      hasher.update(body);
+      // Hashed while the part is on its way, a slice at a time so the upload keeps moving.
+      for (let i = 0; i < body.length; i += HASH_SLICE) {
+        hasher.update(body.subarray(i, i + HASH_SLICE));
+        await new Promise(setImmediate);
+      }
       await put;
       from += size;
     }
@@ -94,6 +101,7 @@ export async function openAppender(
     persist: (to) =>
       storage('persist', async () => {
         if (to <= durable) return;
+        unsure = true;
         if (to > end) throw new Error(`persist(${to}) past the ${end} bytes staged`);
         const sizes = partsFor(to - tail.start, tail.parts);
         if (sizes.length === 0) {
@@ -104,15 +112,18 @@ export async function openAppender(
           await toParts(to, sizes);
         }
         durable = to;
+        unsure = false;
       }),
     cut: (to) =>
       storage('cut', async () => {
-        if (to < durable) {
+        if (to < durable || unsure) {
           // A persist that failed half way (or was never acknowledged): back to the end before it.
           await rollBack(at, keys, to);
           tail = await committed();
-          durable = to;
+          durable = tail.start + tail.size;
+          if (durable !== to) throw new Error(`${keys.base}: cut to ${to}, but ${durable} are stored`);
           await writeAll(handle, [await readObject(at, keys.tail, tail.size)], 0);
+          unsure = false;
         }
         await handle.truncate(to - tail.start);
         end = to;
