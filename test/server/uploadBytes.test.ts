@@ -73,6 +73,11 @@ function contract(name: string, make: () => Made) {
       await store.cut(id, 8 * MiB);
       expect(await store.length(id)).toBe(8 * MiB);
       expect(await store.digest(id)).toBe(sha256(eight));
+      // Placed, the file holds the bytes kept and none of those cut.
+      await store.place(id, 'uploads/2026/01/Bridge/cut.bin');
+      expect(sha256(await buffer((await opened(store, 'uploads/2026/01/Bridge/cut.bin')).stream()))).toBe(
+        sha256(eight),
+      );
     });
 
     it('continues an upload another instance started, and reads what that one placed', async () => {
