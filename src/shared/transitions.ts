@@ -230,9 +230,11 @@ export const reconsiderAdmission =
 
 /**
  * What the server said of an uploaded file's way ashore. A server ashore holds it ashore since it
- * was uploaded; an on-board relay says when its forward ended, or why the file is still on board
- * (written only when that changed, so a check that learns nothing writes nothing). Declined once
- * the file is known to be ashore: that never goes back.
+ * was uploaded; an on-board relay says it is ashore, marked at `now`, when this device learnt it
+ * (the relay's own time may be from before this worker started, and the crew are told of files by
+ * when they learnt of them), or why it is still on board (written only when that changed, so a
+ * check that learns nothing writes nothing). Declined once the file is known to be ashore: that
+ * never goes back.
  */
 export const reachedShore =
   (said: ShoreStage, now: number): Change =>
@@ -240,8 +242,7 @@ export const reachedShore =
     if (item.status !== 'uploaded' || item.ashoreAt != null) return null;
     if (!said.relay)
       return { ashoreAt: item.uploadedAt ?? now, viaRelay: false, relayNote: null, updatedAt: now };
-    if (said.stage === 'ashore')
-      return { ashoreAt: said.ashoreAt ?? now, viaRelay: true, relayNote: null, updatedAt: now };
+    if (said.stage === 'ashore') return { ashoreAt: now, viaRelay: true, relayNote: null, updatedAt: now };
     const note =
       said.stage === 'failed'
         ? `the relay stopped sending it${said.reason ? ` (${said.reason})` : ''}; tell whoever runs it`

@@ -106,8 +106,9 @@ export interface QueueItem {
   /** What Data saver did, once the file was checked with it chosen; absent or null before. */
   downscale?: DownscaleOutcome | null;
   /**
-   * When shore confirmed holding every byte: at upload for a server ashore, when its forward ended
-   * for an on-board relay. Absent (records stored before it existed) or null: not confirmed yet.
+   * When this device learnt that shore holds every byte: at upload for a server ashore, when an
+   * on-board relay said its forward had ended. Absent (records stored before it existed) or null:
+   * not confirmed yet.
    */
   ashoreAt?: number | null;
   /** The server that took the file is an on-board relay, which forwards it ashore; absent until it said. */

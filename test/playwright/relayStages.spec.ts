@@ -1,5 +1,5 @@
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { expect, makeFile, openApp, row, sha256, startServer, test } from './fixtures.ts';
+import { expect, makeFile, openApp, row, sha256, startServer, test, waitFor } from './fixtures.ts';
 import { checkScreen } from './screenChecks.ts';
 
 // A yacht's on-board box in relay mode: the crew's phone uploads to it over the ship's Wi-Fi, and
@@ -46,6 +46,71 @@ test('on a relay, a file reads On board until shore holds it, then Ashore', asyn
       { name: 'watermaker.pdf', size: body.length, sha256: sha256(body) },
     ]);
     await checkScreen(page, 'relay-ashore');
+  } finally {
+    await relay.stop();
+    await satellite.close();
+  }
+});
+
+test('with the app closed, the worker’s next start finds the file ashore and says so', async ({
+  context,
+  page,
+  server: shore,
+}) => {
+  // Granting replaces the origin's permissions as a whole: Background Sync is named so it stays on.
+  await context.grantPermissions(['notifications', 'background-sync']);
+  const ship = await shore.enroll('MY Halcyon');
+  if (!ship) throw new Error('shore enrols no devices');
+  const satellite = await startLinkEmulator(shore.url);
+  satellite.down();
+  const relay = await startServer({ TENDER_FORWARD_TO: satellite.url, TENDER_FORWARD_TOKEN: ship.token });
+  try {
+    await openApp(page, relay);
+    const body = makeFile(120_000, 52);
+    await page
+      .getByLabel('Add files')
+      .setInputFiles({ name: 'liferaft-cert.pdf', mimeType: 'application/pdf', buffer: body });
+    await expect(row(page, 'liferaft-cert.pdf').locator('.status')).toHaveText('On board', {
+      timeout: 45_000,
+    });
+    await page.close();
+
+    satellite.up();
+    await waitFor(async () => (await shore.uploads()).some((u) => u.sha256 === sha256(body)), 60_000);
+    // No page of the app is open. The worker is stopped, as Chromium stops an idle one, and started
+    // again by a sync event, as the browser would fire one.
+    const blank = await context.newPage();
+    const cdp = await context.newCDPSession(blank);
+    const registrations: { registrationId: string; scopeURL: string }[] = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (event) => registrations.push(...event.registrations));
+    await cdp.send('ServiceWorker.enable');
+    const scope = `${relay.url}/`;
+    const registration = await waitFor(async () => registrations.find((r) => r.scopeURL === scope));
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await cdp.send('ServiceWorker.dispatchSyncEvent', {
+      origin: relay.url,
+      registrationId: registration.registrationId,
+      tag: 'tender-drain',
+      lastChance: false,
+    });
+
+    // Read inside the worker: a page of the app in sight would be told instead of a notification.
+    const notes = await waitFor(async () => {
+      const worker = context.serviceWorkers().find((w) => w.url().startsWith(relay.url));
+      const list = await worker
+        ?.evaluate(async () =>
+          (await (self as unknown as ServiceWorkerGlobalScope).registration.getNotifications()).map((n) => ({
+            title: n.title,
+            body: n.body,
+          })),
+        )
+        .catch(() => null);
+      return list?.length ? list : null;
+    });
+    expect(notes).toEqual([{ title: 'Files ashore', body: 'liferaft-cert.pdf has reached shore.' }]);
+    const again = await context.newPage();
+    await again.goto(relay.url);
+    await expect(row(again, 'liferaft-cert.pdf').locator('.status')).toHaveText('Ashore');
   } finally {
     await relay.stop();
     await satellite.close();

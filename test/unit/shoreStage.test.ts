@@ -55,10 +55,10 @@ describe('what the server says of an uploaded file’s way ashore', () => {
       null,
     ],
     [
-      'a relay says it is ashore: when shore confirmed it',
+      'a relay says it is ashore: marked when this device learnt it',
       reachedShore(landed, NOW),
       uploaded('a', { viaRelay: true, relayNote: 'shore cannot be reached' }),
-      { ashoreAt: NOW - 5_000, viaRelay: true, relayNote: null },
+      { ashoreAt: NOW, viaRelay: true, relayNote: null },
     ],
     [
       'a relay that gave up says so, and who can act',
@@ -159,7 +159,7 @@ describe('a check of the files on board', () => {
     expect(questions.map((q) => q.length)).toEqual([MAX_STAGE_IDS, MAX_STAGE_IDS, 50]);
     expect(questions.flat()).not.toContain('u-done');
     expect(result.asked).toBe(450);
-    expect(store.items.get('f2')).toMatchObject({ ashoreAt: NOW - 10, viaRelay: true });
+    expect(store.items.get('f2')).toMatchObject({ ashoreAt: NOW, viaRelay: true });
     expect(store.items.get('f3')?.viaRelay).toBe(true);
     expect(store.items.get('f3')?.ashoreAt ?? null).toBeNull();
     expect(store.items.get('f449')?.viaRelay).toBeUndefined();
