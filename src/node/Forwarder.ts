@@ -9,7 +9,7 @@ import { Stopper } from '../shared/Stopper.ts';
 import type { SpendTotals } from '../shared/spendLedger.ts';
 import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
 import { reconsiderAdmission } from '../shared/transitions.ts';
-import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
+import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
 import { drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
@@ -247,7 +247,7 @@ export class Forwarder {
         const text = await res.text();
         this.rules.count(250 + text.length, 'control');
         this.link.traffic.answered();
-        return isStoredAnswer(res.status, text);
+        return storedRecordId(res.status, text);
       },
     });
 
