@@ -25,10 +25,10 @@ declare const self: ServiceWorkerGlobalScope & {
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
-// Deep links open the app shell offline; server paths never do.
+// Deep links open the app shell offline; server paths and the relay operator's page never do.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/files\//, /^\/api\//, /^\/healthz/, /^\/metrics/],
+    denylist: [/^\/files\//, /^\/api\//, /^\/healthz/, /^\/metrics/, /^\/relay(\/|\.|$)/],
   }),
 );
 

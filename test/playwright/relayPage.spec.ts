@@ -77,6 +77,10 @@ test('the relay page shows forwarding, spend and the outbox, steers a file and r
       priority: '6',
     });
 
+    // The crew app opened first on this origin: its worker controls the page, and must leave /relay alone.
+    await page.goto(relay.url);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await expect.poll(() => page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
     await page.goto(`${relay.url}/relay`);
     await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
     await page.getByLabel('Admin token').fill('wrong-token');
