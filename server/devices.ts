@@ -17,7 +17,8 @@ export type Enrolment = { deviceId: string; name: string; token: string };
 /** Why a device token was refused, or the device it belongs to. */
 export type DeviceAuth = { ok: true; device: Device } | { ok: false; reason: 'unknown' | 'revoked' };
 
-type Row = {
+/** A `devices` row as SQL databases hold it. */
+export type DeviceRow = {
   id: string;
   name: string;
   token_hash: Buffer;
@@ -49,7 +50,7 @@ export interface Devices {
 export class SqliteDevices implements Devices {
   private readonly db: Database.Database;
   private readonly lastSeenWritten = new Map<string, number>();
-  private readonly byHash: Database.Statement<[Buffer], Row>;
+  private readonly byHash: Database.Statement<[Buffer], DeviceRow>;
 
   constructor(db: Database.Database) {
     this.db = db;
@@ -67,12 +68,15 @@ export class SqliteDevices implements Devices {
   }
 
   async list(): Promise<Device[]> {
-    return this.db.prepare<[], Row>('SELECT * FROM devices ORDER BY created_at, rowid').all().map(fromRow);
+    return this.db
+      .prepare<[], DeviceRow>('SELECT * FROM devices ORDER BY created_at, rowid')
+      .all()
+      .map(deviceOf);
   }
 
   async get(deviceId: string): Promise<Device | undefined> {
-    const row = this.db.prepare<[string], Row>('SELECT * FROM devices WHERE id = ?').get(deviceId);
-    return row && fromRow(row);
+    const row = this.db.prepare<[string], DeviceRow>('SELECT * FROM devices WHERE id = ?').get(deviceId);
+    return row && deviceOf(row);
   }
 
   async revoke(deviceId: string): Promise<boolean> {
@@ -89,7 +93,7 @@ export class SqliteDevices implements Devices {
     if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     this.touch(row.id);
-    return { ok: true, device: fromRow(row) };
+    return { ok: true, device: deviceOf(row) };
   }
 
   private touch(deviceId: string): void {
@@ -113,7 +117,8 @@ export function cleanDeviceName(name: unknown): string {
   return clean;
 }
 
-function fromRow(row: Row): Device {
+/** The device a row holds. */
+export function deviceOf(row: DeviceRow): Device {
   return {
     deviceId: row.id,
     name: row.name,

@@ -58,7 +58,8 @@ export interface Partials {
   expired(createdBefore: string): Promise<Partial[]>;
 }
 
-type Row = {
+/** A `partials` row as SQL databases hold it (PostgreSQL gives its numbers as strings). */
+export type PartialRow = {
   id: string;
   device_id: string;
   size: number;
@@ -73,7 +74,7 @@ type Row = {
 
 /** Unfinished uploads in SQLite's `partials` table. */
 export class SqlitePartials implements Partials {
-  private readonly getStmt: Database.Statement<[string], Row>;
+  private readonly getStmt: Database.Statement<[string], PartialRow>;
   private readonly ackStmt: Database.Statement<[number, string]>;
   private readonly db: Database.Database;
 
@@ -100,11 +101,11 @@ export class SqlitePartials implements Partials {
 
   async get(id: string): Promise<Partial | undefined> {
     const row = this.getStmt.get(id);
-    return row && fromRow(row);
+    return row && partialOf(row);
   }
 
   async all(): Promise<Partial[]> {
-    return this.db.prepare<[], Row>('SELECT * FROM partials ORDER BY created_at').all().map(fromRow);
+    return this.db.prepare<[], PartialRow>('SELECT * FROM partials ORDER BY created_at').all().map(partialOf);
   }
 
   async ack(id: string, offset: number): Promise<void> {
@@ -147,11 +148,11 @@ export class SqlitePartials implements Partials {
 
   async ofDevice(deviceId: string): Promise<Partial[]> {
     return this.db
-      .prepare<[string], Row>(
+      .prepare<[string], PartialRow>(
         'SELECT * FROM partials WHERE device_id = ? AND completed_at IS NULL ORDER BY created_at',
       )
       .all(deviceId)
-      .map(fromRow);
+      .map(partialOf);
   }
 
   async requestDrop(deviceId: string): Promise<number> {
@@ -165,20 +166,20 @@ export class SqlitePartials implements Partials {
 
   async abandoned(): Promise<Partial[]> {
     return this.db
-      .prepare<[], Row>(
+      .prepare<[], PartialRow>(
         `SELECT p.* FROM partials p LEFT JOIN devices d ON d.id = p.device_id
          WHERE p.completed_at IS NULL
            AND (d.id IS NULL OR d.revoked_at IS NOT NULL OR p.drop_requested_at IS NOT NULL)`,
       )
       .all()
-      .map(fromRow);
+      .map(partialOf);
   }
 
   async expired(createdBefore: string): Promise<Partial[]> {
     return this.db
-      .prepare<[string], Row>('SELECT * FROM partials WHERE created_at < ? AND completed_at IS NULL')
+      .prepare<[string], PartialRow>('SELECT * FROM partials WHERE created_at < ? AND completed_at IS NULL')
       .all(createdBefore)
-      .map(fromRow);
+      .map(partialOf);
   }
 }
 
@@ -194,7 +195,8 @@ export function describeUnfinished(p: Partial) {
   };
 }
 
-function fromRow(row: Row): Partial {
+/** The unfinished upload a row holds. */
+export function partialOf(row: PartialRow): Partial {
   return {
     id: row.id,
     deviceId: row.device_id,

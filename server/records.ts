@@ -33,7 +33,8 @@ export type RecordQuery = {
   offset?: number;
 };
 
-type Row = {
+/** An `uploads` row as SQL databases hold it (PostgreSQL gives its size as a string). */
+export type RecordRow = {
   id: string;
   name: string;
   type: string;
@@ -67,9 +68,9 @@ export interface UploadRecords {
 /** Completed uploads in SQLite's `uploads` table. */
 export class SqliteUploadRecords implements UploadRecords {
   private readonly db: Database.Database;
-  private readonly insertStmt: Database.Statement<[Row]>;
-  private readonly getStmt: Database.Statement<[string], Row>;
-  private readonly findStmt: Database.Statement<[string, number], Row>;
+  private readonly insertStmt: Database.Statement<[RecordRow]>;
+  private readonly getStmt: Database.Statement<[string], RecordRow>;
+  private readonly findStmt: Database.Statement<[string, number], RecordRow>;
   private readonly forgetPartialStmt: Database.Statement<[string]>;
 
   constructor(db: Database.Database) {
@@ -131,7 +132,7 @@ export class SqliteUploadRecords implements UploadRecords {
     params.offset = query.offset ?? 0;
     const sql = `SELECT * FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY received_at DESC, rowid DESC LIMIT @limit OFFSET @offset`;
-    return this.db.prepare<[Record<string, string | number>], Row>(sql).all(params).map(fromRow);
+    return this.db.prepare<[Record<string, string | number>], RecordRow>(sql).all(params).map(fromRow);
   }
 
   async get(id: string): Promise<UploadRecord | undefined> {
@@ -149,7 +150,7 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function toRow(record: UploadRecord): Row {
+function toRow(record: UploadRecord): RecordRow {
   return {
     id: record.id,
     name: record.name,
@@ -165,7 +166,8 @@ function toRow(record: UploadRecord): Row {
   };
 }
 
-function fromRow(row: Row): UploadRecord {
+/** The record a row holds; its metadata read back leniently (a damaged value reads as none). */
+export function fromRow(row: RecordRow): UploadRecord {
   return {
     id: row.id,
     name: row.name,

@@ -1,16 +1,15 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type pg from 'pg';
-import { cleanDeviceName, type Device, type DeviceAuth, type Devices, type Enrolment } from '../devices.ts';
+import {
+  cleanDeviceName,
+  type Device,
+  type DeviceAuth,
+  type DeviceRow,
+  type Devices,
+  deviceOf,
+  type Enrolment,
+} from '../devices.ts';
 import { hashToken, newToken } from '../tokens.ts';
-
-type Row = {
-  id: string;
-  name: string;
-  token_hash: Buffer;
-  created_at: string;
-  revoked_at: string | null;
-  last_seen_at: string | null;
-};
 
 const COLUMNS = 'id, name, token_hash, created_at, revoked_at, last_seen_at';
 // A busy device would otherwise cost a database write per request (per instance).
@@ -39,13 +38,17 @@ export class PgDevices implements Devices {
   }
 
   async list(): Promise<Device[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices ORDER BY created_at, seq`);
-    return rows.map(fromRow);
+    const { rows } = await this.pool.query<DeviceRow>(
+      `SELECT ${COLUMNS} FROM devices ORDER BY created_at, seq`,
+    );
+    return rows.map(deviceOf);
   }
 
   async get(deviceId: string): Promise<Device | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [deviceId]);
-    return rows[0] && fromRow(rows[0]);
+    const { rows } = await this.pool.query<DeviceRow>(`SELECT ${COLUMNS} FROM devices WHERE id = $1`, [
+      deviceId,
+    ]);
+    return rows[0] && deviceOf(rows[0]);
   }
 
   async revoke(deviceId: string): Promise<boolean> {
@@ -58,15 +61,16 @@ export class PgDevices implements Devices {
 
   async authenticate(token: string): Promise<DeviceAuth> {
     const hash = hashToken(token);
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM devices WHERE token_hash = $1`, [
-      hash,
-    ]);
+    const { rows } = await this.pool.query<DeviceRow>(
+      `SELECT ${COLUMNS} FROM devices WHERE token_hash = $1`,
+      [hash],
+    );
     const row = rows[0];
     // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
     if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
     if (row.revoked_at) return { ok: false, reason: 'revoked' };
     await this.touch(row.id);
-    return { ok: true, device: fromRow(row) };
+    return { ok: true, device: deviceOf(row) };
   }
 
   private async touch(deviceId: string): Promise<void> {
@@ -79,14 +83,4 @@ export class PgDevices implements Devices {
       deviceId,
     ]);
   }
-}
-
-function fromRow(row: Row): Device {
-  return {
-    deviceId: row.id,
-    name: row.name,
-    createdAt: row.created_at,
-    revokedAt: row.revoked_at,
-    lastSeenAt: row.last_seen_at,
-  };
 }

@@ -51,8 +51,10 @@ export async function openPostgres(options: PostgresOptions): Promise<PostgresRe
     options: `-c search_path=${quoteIdentifier(schema)} -c synchronous_commit=on`,
   };
   const pool = new pg.Pool({ ...connection, max: options.maxConnections ?? 10 });
-  // An idle connection the server drops must not take the process down; the next query reconnects.
+  // A connection the server drops (a restart, a failover, pg_terminate_backend) must not take the
+  // process down, idle or while the pool ends it: queries on it fail and the next one reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   try {
     const client = await pool.connect();
     try {

@@ -1,19 +1,8 @@
 import type pg from 'pg';
-import type { Partial, Partials, Reserved } from '../partials.ts';
+import { type Partial, type PartialRow, type Partials, partialOf, type Reserved } from '../partials.ts';
 import { inTransaction, int } from './transaction.ts';
 
-type Row = {
-  id: string;
-  device_id: string;
-  size: string;
-  acked: string;
-  metadata: string;
-  created_at: string;
-  completed_at: string | null;
-  sha256: string | null;
-  target: string | null;
-  drop_requested_at: string | null;
-};
+type Row = Omit<PartialRow, 'size' | 'acked'> & { size: string; acked: string };
 
 // First key of the per-device advisory locks that make a quota check and its insert one step.
 const DEVICE_QUOTA_LOCK = 7_364_520;
@@ -127,17 +116,5 @@ async function reserved(db: pg.Pool | pg.PoolClient, deviceId: string): Promise<
 }
 
 function fromRow(row: Row): Partial {
-  return {
-    id: row.id,
-    deviceId: row.device_id,
-    size: int(row.size),
-    acked: int(row.acked),
-    metadata: JSON.parse(row.metadata) as Record<string, string>,
-    createdAt: row.created_at,
-    completion:
-      row.completed_at && row.sha256 && row.target
-        ? { at: row.completed_at, sha256: row.sha256, target: row.target }
-        : null,
-    dropRequestedAt: row.drop_requested_at,
-  };
+  return partialOf({ ...row, size: int(row.size), acked: int(row.acked) });
 }

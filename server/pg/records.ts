@@ -1,20 +1,14 @@
 import type pg from 'pg';
-import type { RecordQuery, UploadRecord, UploadRecords } from '../records.ts';
+import {
+  type RecordQuery,
+  type RecordRow,
+  fromRow as recordOf,
+  type UploadRecord,
+  type UploadRecords,
+} from '../records.ts';
 import { inTransaction, int } from './transaction.ts';
 
-type Row = {
-  id: string;
-  name: string;
-  type: string;
-  size: string;
-  sha256: string;
-  metadata: string;
-  received_at: string;
-  started_at: string | null;
-  device_id: string | null;
-  duplicate_of: string | null;
-  path: string | null;
-};
+type Row = Omit<RecordRow, 'size'> & { size: string };
 
 const COLUMNS =
   'id, name, type, size, sha256, metadata, received_at, started_at, device_id, duplicate_of, path';
@@ -104,26 +98,5 @@ function params(r: UploadRecord): (string | number | null)[] {
 }
 
 function fromRow(row: Row): UploadRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    size: int(row.size),
-    sha256: row.sha256,
-    metadata: parseMetadata(row.metadata),
-    receivedAt: row.received_at,
-    startedAt: row.started_at,
-    deviceId: row.device_id,
-    duplicateOf: row.duplicate_of,
-    path: row.path,
-  };
-}
-
-function parseMetadata(json: string): Record<string, string> {
-  try {
-    const value: unknown = JSON.parse(json);
-    return value && typeof value === 'object' ? (value as Record<string, string>) : {};
-  } catch {
-    return {};
-  }
+  return recordOf({ ...row, size: int(row.size) });
 }

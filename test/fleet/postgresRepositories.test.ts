@@ -14,6 +14,9 @@ let admin: pg.Pool;
 beforeAll(async () => {
   postgres = await startPostgres();
   admin = new pg.Pool({ connectionString: postgres.connectionString, max: 2 });
+  // PostgreSQL's shutdown at the end ends this pool's connections too; that is no test failure.
+  admin.on('error', () => {});
+  admin.on('connect', (client) => client.on('error', () => {}));
 }, 60_000);
 afterAll(async () => {
   await admin?.end();

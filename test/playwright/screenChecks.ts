@@ -1,38 +1,17 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import { axeViolations } from './axe.ts';
 
 // A screen as the crew meet it, at a phone's and a tablet's size: no accessibility violations
 // axe-core can find (WCAG 2.1 A and AA), 44 px touch targets, no row text cut off, and a
 // screenshot kept under test-results/screens/ to look at.
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SIZES = [
   { width: 360, height: 740 },
   { width: 1024, height: 768 },
 ];
 const SHOTS = path.resolve('test-results/screens');
-
-type Violation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
-
-/** Runs axe-core on the page as it is now; returns its violations, each with where it is. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    });
-    return result.violations;
-  });
-  return violations.map(
-    (v: Violation) =>
-      `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
-  );
-}
 
 /** Controls on the screen smaller than 44 px each way (wet hands, gloves), by their text. */
 function smallTargets(page: Page): Promise<string[]> {
