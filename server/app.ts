@@ -137,6 +137,9 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   );
 
   try {
+    // Uploads of devices revoked while the server was down can never resume: they stop holding
+    // quota and disk before the first request is taken (each dropped under its own lock).
+    await uploads.sweeper.dropAbandoned();
     await disk.measure();
   } catch (error) {
     db.close();
