@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN,
   bytes,
   encodeMetadata,
   listRecords,
@@ -203,8 +202,7 @@ describe('expiry', () => {
         ),
       ).toBe(false);
       expect((await e.head(dev, partial)).status).toBe(404);
-      const text = await (await fetch(`${e.url}/metrics`, { headers: ADMIN })).text();
-      expect(text).toContain('tender_uploads_failed_total{reason="expired"} 1');
+      expect(await e.metric('tender_uploads_failed_total{reason="expired"}')).toBe(1);
 
       // The completed upload outlives the expiry period.
       expect((await e.head(dev, done)).status).toBe(200);

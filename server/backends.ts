@@ -1,0 +1,157 @@
+import type { Locker } from '@tus/server';
+import { MemoryLocker } from '@tus/server';
+import type { TenderConfig } from './config.ts';
+import { watchDatabase } from './databaseWatch.ts';
+import { openDatabase } from './db.ts';
+import { type Devices, SqliteDevices } from './devices.ts';
+import { type EnrolmentCodes, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
+import { FileBytes } from './fileBytes.ts';
+import { type DeviceLimits, MemoryDeviceLimits } from './limits.ts';
+import type { Logger } from './log.ts';
+import { type Partials, SqlitePartials } from './partials.ts';
+import { MemoryPatchProgress, type PatchProgress } from './patchProgress.ts';
+import { openPostgres } from './pg/index.ts';
+import { SqliteUploadRecords, type UploadRecords } from './records.ts';
+import { openRedisShared } from './redisShared.ts';
+import type { UploadBytes } from './uploadBytes.ts';
+
+/** One dependency's state, as /healthz reports it. */
+export type Check = { ok: boolean; reason?: string };
+
+/** A dependency /healthz asks about; `required` ones down make it answer 503. */
+export type Probe = { name: string; required: boolean; check(): Promise<Check> };
+
+/** The storage and shared state one instance runs on, whichever config chose. */
+export type Backends = {
+  devices: Devices;
+  codes: EnrolmentCodes;
+  records: UploadRecords;
+  partials: Partials;
+  bytes: UploadBytes;
+  /** The same bytes when they are local files (relay mode needs them); null on S3. */
+  files: FileBytes | null;
+  locker: Locker;
+  receiving: PatchProgress;
+  limits: DeviceLimits;
+  /** Database, Redis and S3 bucket, as configured. */
+  probes: Probe[];
+  /**
+   * Calls `onChange` when someone else revoked a device or asked for a drop: the CLI on SQLite
+   * (polled), any instance or the CLI on PostgreSQL (notified). Returns a function that stops it.
+   */
+  watch(onChange: () => void): () => void;
+  /** Closes what was opened, in reverse order. */
+  close(): Promise<void>;
+};
+
+// A dependency that does not answer within this long counts as down: /healthz must answer promptly.
+const PROBE_TIMEOUT_MS = 2000;
+
+/**
+ * Opens the backends `config` chose: PostgreSQL for TENDER_DATABASE_URL, else SQLite in the data
+ * directory; Redis for TENDER_REDIS_URL, else memory; S3 for TENDER_S3_BUCKET, else files. What
+ * opened before a failure is closed again before the error is thrown.
+ */
+export async function openBackends(config: TenderConfig, log: Logger): Promise<Backends> {
+  const closers: Array<() => unknown> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+    closers.length = 0;
+  };
+  try {
+    const probes: Probe[] = [];
+    const limitsOptions = {
+      rate: config.deviceRate,
+      burst: config.deviceBurst,
+      maxOpen: config.deviceMaxOpen,
+    };
+    let store: Pick<Backends, 'devices' | 'codes' | 'records' | 'partials' | 'watch'>;
+    if (config.database) {
+      const pg = await openPostgres({
+        connectionString: config.database.url,
+        schema: config.database.schema,
+      });
+      closers.push(() => pg.close());
+      probes.push(dependency('database', () => pg.pool.query('SELECT 1')));
+      store = {
+        ...pg,
+        watch: (onChange) => {
+          const watch = pg.watch(onChange, {
+            onError: (error) => log('warn', 'database watch lost', { error: String(error) }),
+          });
+          return () => void watch.stop();
+        },
+      };
+    } else {
+      const db = openDatabase(config.dataDir);
+      closers.push(() => db.close());
+      probes.push(dependency('database', async () => db.prepare('SELECT 1').get()));
+      store = {
+        devices: new SqliteDevices(db),
+        codes: new SqliteEnrolmentCodes(db),
+        records: new SqliteUploadRecords(db),
+        partials: new SqlitePartials(db),
+        watch: (onChange) => watchDatabase(db, config.watchIntervalMs, onChange),
+      };
+    }
+    let shared: Pick<Backends, 'locker' | 'receiving' | 'limits'>;
+    if (config.redis) {
+      const redis = await openRedisShared({
+        url: config.redis.url,
+        prefix: config.redis.prefix,
+        limits: limitsOptions,
+      });
+      closers.push(() => redis.close());
+      probes.push(dependency('redis', () => redis.redis.ping()));
+      shared = redis;
+    } else {
+      shared = {
+        locker: new MemoryLocker(),
+        receiving: new MemoryPatchProgress(),
+        limits: new MemoryDeviceLimits(limitsOptions),
+      };
+    }
+    const bytes = await openBytes(config, probes, closers);
+    const files = bytes instanceof FileBytes ? bytes : null;
+    return { ...store, ...shared, bytes, files, probes, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}
+
+async function openBytes(
+  config: TenderConfig,
+  _probes: Probe[],
+  _closers: Array<() => unknown>,
+): Promise<UploadBytes> {
+  if (config.s3) throw new Error('TENDER_S3_BUCKET is set, but this build has no S3 support');
+  return new FileBytes(config.dataDir);
+}
+
+/** A probe that fails when `ask` throws or takes longer than PROBE_TIMEOUT_MS. */
+export function dependency(name: string, ask: () => Promise<unknown>, required = true): Probe {
+  return {
+    name,
+    required,
+    check: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)),
+          PROBE_TIMEOUT_MS,
+        );
+      });
+      const asked = ask();
+      asked.catch(() => {});
+      try {
+        await Promise.race([asked, late]);
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+}
