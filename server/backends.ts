@@ -102,7 +102,22 @@ export async function openBackends(config: TenderConfig, log: Logger): Promise<B
         limits: limitsOptions,
       });
       closers.push(() => redis.close());
-      probes.push(dependency('redis', () => redis.redis.ping()));
+      // ioredis retries by itself; say once that Redis went away, and why, in the log and /healthz.
+      let lastError: string | undefined;
+      redis.redis.on('error', (error: Error) => {
+        if (lastError === undefined) log('warn', 'redis unreachable', { error: error.message });
+        lastError = error.message;
+      });
+      redis.redis.on('ready', () => {
+        lastError = undefined;
+      });
+      probes.push(
+        dependency('redis', async () => {
+          const { status } = redis.redis;
+          if (status !== 'ready') throw new Error(`not connected (${lastError ?? status})`);
+          await redis.redis.ping();
+        }),
+      );
       shared = redis;
     } else {
       shared = {
@@ -143,6 +158,7 @@ export function dependency(name: string, ask: () => Promise<unknown>, required =
         );
       });
       const asked = ask();
+      // A late answer's failure is nobody's concern; the report already says it was late.
       asked.catch(() => {});
       try {
         await Promise.race([asked, late]);
