@@ -22,6 +22,8 @@ export default defineConfig({
       injectRegister: false,
       injectManifest: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The relay operator's page (public/relay.*) is no part of the crew app.
+        globIgnores: ['relay.*'],
         rollupFormat: 'iife',
       },
       manifest: {

@@ -1,5 +1,5 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [queue] [fleet] [--quick] [--one-device] [--parallel=N]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [queue] [relay] [fleet] [--quick] [--one-device] [--parallel=N]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { printLink } from './lib/linkTables.mjs';
 import { killAll } from './lib/servers.mjs';
 import { MiB } from './lib/stats.mjs';
+import { printRelay } from './relay.mjs';
 
-const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link', 'queue', 'fleet'];
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link', 'queue', 'relay', 'fleet'];
 // A stuck run must not hang a machine: everything is stopped after this long (the link part adds
 // the time its clients may take).
 const WATCHDOG_MS = 15 * 60 * 1000;
@@ -61,6 +62,15 @@ const settings = quick
         ],
       },
       queue: { count: 5000, loads: 2, step: 2000, jumps: 20, pick: { files: 20, bytes: 100e6 } },
+      relay: {
+        minLimitMs: 30_000,
+        runs: [
+          { profile: 'geo', sizeBytes: 2 * MiB },
+          { profile: 'geoResets', sizeBytes: 2 * MiB, options: { everyMs: 6_000 } },
+          { profile: 'geoStalls', sizeBytes: 2 * MiB, options: { everyMs: 8_000 } },
+          { profile: 'satDownBehindWifi', sizeBytes: 2 * MiB, options: { atMs: 3_000, forMs: 15_000 } },
+        ],
+      },
       fleet: { sizeBytes: 64 * MiB, chunkBytes: 8 * MiB, runs: 2, concurrent: 4, warmupBytes: 16 * MiB },
     }
   : {
@@ -89,11 +99,20 @@ const settings = quick
         ],
       },
       queue: { count: 5000, loads: 5, step: 600, jumps: 100, pick: { files: 100, bytes: 1e9 } },
+      relay: {
+        minLimitMs: 120_000,
+        runs: ['geo', 'geoResets', 'geoStalls', 'satDownBehindWifi'].map((profile) => ({
+          profile,
+          sizeBytes: 30 * MiB,
+        })),
+      },
       fleet: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, concurrent: 4, warmupBytes: 64 * MiB },
     };
 
 const watchdogMs =
-  WATCHDOG_MS + (parts.includes('link') ? (await import('./link.mjs')).plannedMs(settings.link) : 0);
+  WATCHDOG_MS +
+  (parts.includes('link') ? (await import('./link.mjs')).plannedMs(settings.link) : 0) +
+  (parts.includes('relay') ? (await import('./relay.mjs')).plannedMs(settings.relay) : 0);
 const watchdog = setTimeout(() => {
   console.error(`Benchmark still running after ${Math.round(watchdogMs / 60000)} min; stopping.`);
   process.exit(1);
@@ -127,6 +146,7 @@ for (const part of parts) {
     device: module.measureDevice,
     link: module.measureLink,
     queue: module.measureQueue,
+    relay: module.measureRelay,
     fleet: module.measureFleet,
   }[part];
   const loadBefore = load();
@@ -278,6 +298,8 @@ function print(part, r) {
     console.log(
       '  baseline: a Node tus client sending the same file in the same chunks with the same checksums',
     );
+  } else if (part === 'relay') {
+    printRelay(r);
   } else if (part === 'link') {
     printLink(r, table);
   } else if (part === 'queue') {

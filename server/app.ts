@@ -21,6 +21,7 @@ import { checkHealth } from './health.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Relay } from './relay.ts';
+import { handleRelayApi } from './relayApi.ts';
 import { sendJson, sendText } from './respond.ts';
 import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './routes.ts';
 import { serveStatic } from './static.ts';
@@ -186,12 +187,9 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     if (api) {
       const who = auth.admin(req);
       if (!who.ok) return unauthorized(res, who);
-      if (pathname === '/api/relay') {
-        if (!relay)
-          return sendJson(res, 404, { error: 'this server does not forward (TENDER_FORWARD_TO is unset)' });
-        return sendJson(res, 200, await relay.status());
-      }
-      const handled = await handleAdmin(req, res, new URL(req.url ?? '/', 'http://localhost'), {
+      const adminUrl = new URL(req.url ?? '/', 'http://localhost');
+      if (await handleRelayApi(req, res, adminUrl, relay)) return;
+      const handled = await handleAdmin(req, res, adminUrl, {
         bytes,
         devices,
         records,
@@ -217,6 +215,8 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       if (!handled) sendJson(res, 404, { error: 'not found' });
       return;
     }
+    // The relay operator's page (public/relay.html): same origin as the admin API it calls.
+    if (pathname === '/relay') req.url = '/relay.html';
     return serveStatic(req, res, config.staticDir);
   }
 

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { CHECKING_HOLD_MS } from '../shared/config.ts';
+import { ASHORE_POLL_MS, CHECKING_HOLD_MS } from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import { IdbSettingsStore } from '../shared/db/IdbSettingsStore.ts';
 import { compareItems } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
 import { type Change, isRefusedWrite, refusedWriteMessage } from '../shared/queueStore.ts';
+import { awaitingShore } from '../shared/shoreStage.ts';
 import { storageRoom } from '../shared/storageRoom.ts';
 import { pause, reprioritise, resume, retag, retry } from '../shared/transitions.ts';
 import {
@@ -338,6 +339,11 @@ function start(): void {
     lastHeard = Date.now();
   });
   setInterval(watchdog, WATCHDOG_MS);
+  // A file on board an on-board relay: the worker asks the relay again while the list is in sight.
+  setInterval(() => {
+    if (document.visibilityState === 'visible' && state.items.some(awaitingShore))
+      void postToWorker({ type: 'check-ashore' });
+  }, ASHORE_POLL_MS);
   const wake = (reason: string) => void requestUpload(reason);
   window.addEventListener('online', () => wake('online'));
   document.addEventListener('visibilitychange', () => {

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { DrainOutcome } from '../shared/engine.ts';
+import type { DrainOutcome, InterruptRegistry } from '../shared/engine.ts';
 import type { LinkSnapshot } from '../shared/linkEstimator.ts';
 import type { LinkSettings } from '../shared/linkSettings.ts';
 import { LinkWatch } from '../shared/linkWatch.ts';
+import { applyChange, type Change } from '../shared/queueStore.ts';
 import { Stopper } from '../shared/Stopper.ts';
 import type { SpendTotals } from '../shared/spendLedger.ts';
 import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
-import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
+import { reconsiderAdmission } from '../shared/transitions.ts';
+import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
 import { drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
@@ -78,6 +80,14 @@ export class Forwarder {
   #status: { state: ForwardStatus['state']; reason: string | null } = { state: 'starting', reason: null };
   #loop: Promise<void> | null = null;
   #runUntil = 0;
+  /** The attempt in progress, so the operator's pause stops it at once. */
+  readonly #attempts = new Map<string, () => void>();
+  readonly #interrupts: InterruptRegistry = {
+    watch: (id, stop) => {
+      this.#attempts.set(id, stop);
+      return () => this.#attempts.delete(id);
+    },
+  };
 
   constructor(opts: ForwarderOptions) {
     this.#opts = opts;
@@ -185,11 +195,28 @@ export class Forwarder {
     };
   }
 
-  /** New link settings for the ship (cap, budgets, metered rule): saved, and in force at once. */
+  /**
+   * New link settings for the ship (cap, budgets, metered rule): saved, and in force at once; files
+   * held back by the old budget or metered rule are asked again.
+   */
   async setSettings(settings: LinkSettings): Promise<void> {
     await this.state.setSettings(settings);
     await this.rules.load();
+    const now = this.#clock.now();
+    for (const item of await this.store.all()) await this.store.update(item.id, reconsiderAdmission(now));
     this.#clock.wake();
+  }
+
+  /**
+   * The operator's change to one outbox item (a transition from src/shared/transitions.ts), applied
+   * only from the states where it makes sense. Resolves to the item changed, or undefined when the
+   * change did not apply. A file paused mid-chunk stops at once; the forwarder looks again at once.
+   */
+  async change(id: string, change: (now: number) => Change): Promise<QueueItem | undefined> {
+    const item = await applyChange(this.store, id, change(this.#clock.now()));
+    if (item && item.status !== 'uploading') this.#attempts.get(id)?.();
+    if (item) this.#clock.wake();
+    return item;
   }
 
   readonly #uploader = () =>
@@ -220,7 +247,7 @@ export class Forwarder {
         const text = await res.text();
         this.rules.count(250 + text.length, 'control');
         this.link.traffic.answered();
-        return isStoredAnswer(res.status, text);
+        return storedRecordId(res.status, text);
       },
     });
 
@@ -239,6 +266,7 @@ export class Forwarder {
         rules: this.rules,
         until: this.#runUntil,
         signal: this.#stopper,
+        interrupts: this.#interrupts,
         onStorageFull: (id, error) =>
           this.#opts.log('error', 'outbox could not be saved', { id, error: error.message }),
         warn: (message, err) => this.#opts.log('warn', message, { error: String(err) }),

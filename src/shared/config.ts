@@ -10,6 +10,12 @@ export const RUN_HARD_LIMIT_MS = 150_000;
 /** Longest wait for the server's answer to "do you already hold this file?" before uploading it anyway. */
 export const DEDUPE_TIMEOUT_MS = 15_000;
 
+/** Longest wait for the server's answer to "which of these files are ashore?" (`GET /api/ashore`). */
+export const ASHORE_TIMEOUT_MS = 15_000;
+
+/** How often an open page asks again while a file it shows is on board an on-board relay. */
+export const ASHORE_POLL_MS = 30_000;
+
 /**
  * How long a stored file is held for the page that is hashing it; the page renews the hold every
  * third of it. A page closed mid-hash lets the file go this long after: unhashed, its blocks are

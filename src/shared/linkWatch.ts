@@ -102,7 +102,8 @@ export class LinkWatch {
     const started = home.clock.now();
     const { stopper, release } = Stopper.follow(signal);
     try {
-      const bytes = await home.probe(stopper, this.limits().answerMs);
+      // Whole milliseconds: Node's AbortSignal.timeout refuses a fraction (browsers round it).
+      const bytes = await home.probe(stopper, Math.ceil(this.limits().answerMs));
       home.spent(PROBE_BYTES + bytes, 'probe');
       this.estimator.probed(true, home.clock.now() - started);
       return true;

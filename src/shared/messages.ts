@@ -36,7 +36,9 @@ export type PageMessage =
   /** The page removed an item for good; end its upload on the server. */
   | { type: 'terminate'; uploadUrl: string }
   /** The page saved new link settings (budgets, cap, metered); the worker reads them again at once. */
-  | { type: 'settings-changed' };
+  | { type: 'settings-changed' }
+  /** The page shows files not yet known to be ashore; the worker asks the server about them. */
+  | { type: 'check-ashore' };
 
 /** True when `data` looks like a PageMessage (messages cross a trust boundary of sorts). */
 export function isPageMessage(data: unknown): data is PageMessage {

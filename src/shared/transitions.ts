@@ -2,6 +2,7 @@ import { cleanTags } from './addDefaults.ts';
 import { type Admission, isAdmissionWait } from './admission.ts';
 import { dataSaverEditable, smallerName } from './dataSaver.ts';
 import type { Change } from './queueStore.ts';
+import type { ShoreStage } from './shoreStage.ts';
 import { clampPriority, type DownscaleOutcome, type QueueItem, type UploadTags, waitedMs } from './types.ts';
 
 /*
@@ -226,3 +227,26 @@ export const reconsiderAdmission =
     item.status === 'waiting' && isAdmissionWait(item.waitReason)
       ? { waitReason: 'queued', notBefore: null, updatedAt: now }
       : null;
+
+/**
+ * What the server said of an uploaded file's way ashore. A server ashore holds it ashore since it
+ * was uploaded; an on-board relay says it is ashore, marked at `now`, when this device learnt it
+ * (the relay's own time may be from before this worker started, and the crew are told of files by
+ * when they learnt of them), or why it is still on board (written only when that changed, so a
+ * check that learns nothing writes nothing). Declined once the file is known to be ashore: that
+ * never goes back.
+ */
+export const reachedShore =
+  (said: ShoreStage, now: number): Change =>
+  (item) => {
+    if (item.status !== 'uploaded' || item.ashoreAt != null) return null;
+    if (!said.relay)
+      return { ashoreAt: item.uploadedAt ?? now, viaRelay: false, relayNote: null, updatedAt: now };
+    if (said.stage === 'ashore') return { ashoreAt: now, viaRelay: true, relayNote: null, updatedAt: now };
+    const note =
+      said.stage === 'failed'
+        ? `the relay stopped sending it${said.reason ? ` (${said.reason})` : ''}; tell whoever runs it`
+        : said.reason;
+    if (item.viaRelay === true && (item.relayNote ?? null) === note) return null;
+    return { viaRelay: true, relayNote: note, updatedAt: now };
+  };

@@ -18,10 +18,11 @@ export interface TusUploaderOptions {
   /** Headers for every request of an attempt, e.g. the device's Authorization. */
   getHeaders?: () => Promise<Record<string, string>>;
   /**
-   * Asks the server whether it already holds this file (by SHA-256); true means it recorded the
-   * file for this device and nothing needs sending. Only asked before a new upload is created.
+   * Asks the server whether it already holds this file (by SHA-256); an id means it recorded the
+   * file for this device under that id (see `storedRecordId`) and nothing needs sending, null that it
+   * must be sent. Only asked before a new upload is created.
    */
-  alreadyStored?: (item: QueueItem, headers: Record<string, string>) => Promise<boolean>;
+  alreadyStored?: (item: QueueItem, headers: Record<string, string>) => Promise<string | null>;
   /**
    * Send `Upload-Block-Checksums` with every PATCH: the server keeps the whole blocks that match of
    * a cut or damaged chunk, and refuses the rest. The next chunk is hashed while one is sent.
@@ -141,7 +142,13 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
     async upload(item: QueueItem, file: BlobLike, ctx: UploadContext): Promise<void> {
       const headers = (await options.getHeaders?.()) ?? {};
       if (!item.uploadUrl && item.sha256 && options.alreadyStored) {
-        if (await options.alreadyStored(item, headers).catch(() => false)) return;
+        const stored = await options.alreadyStored(item, headers).catch(() => null);
+        // Recorded under the endpoint like any upload, so the file's stage ashore can be asked.
+        if (stored)
+          return ctx.onUploadUrl(
+            `${options.endpoint.replace(/\/?$/, '/')}${encodeURIComponent(stored)}`,
+            false,
+          );
       }
       return new Promise<void>((resolve, reject) => {
         let settled = false;
@@ -219,11 +226,16 @@ export function createTusUploader(options: TusUploaderOptions): Uploader<BlobLik
  * must not mark a file Uploaded with nothing sent.
  */
 export function isStoredAnswer(status: number, body: string): boolean {
-  if (status !== 200) return false;
+  return storedRecordId(status, body) !== null;
+}
+
+/** The id of the record a dedupe answer names, when it is Tender saying it recorded the file (see `isStoredAnswer`). */
+export function storedRecordId(status: number, body: string): string | null {
+  if (status !== 200) return null;
   try {
     const parsed = JSON.parse(body) as { id?: unknown };
-    return typeof parsed?.id === 'string' && parsed.id.length > 0;
+    return typeof parsed?.id === 'string' && parsed.id.length > 0 ? parsed.id : null;
   } catch {
-    return false;
+    return null;
   }
 }

@@ -105,6 +105,16 @@ export interface QueueItem {
   dataSaver?: boolean;
   /** What Data saver did, once the file was checked with it chosen; absent or null before. */
   downscale?: DownscaleOutcome | null;
+  /**
+   * When this device learnt that shore holds every byte: at upload for a server ashore, when an
+   * on-board relay said its forward had ended. Absent (records stored before it existed) or null:
+   * not confirmed yet.
+   */
+  ashoreAt?: number | null;
+  /** The server that took the file is an on-board relay, which forwards it ashore; absent until it said. */
+  viaRelay?: boolean;
+  /** Why the relay has not yet sent the file ashore, in its words; null while it simply queues. */
+  relayNote?: string | null;
 }
 
 /** This device's own credential, from its enrolment link. */

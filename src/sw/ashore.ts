@@ -1,4 +1,4 @@
-import { type AshoreNotice, ashoreNotice } from '../shared/ashore.ts';
+import { type AshoreNotice, arrivedAt, ashoreNotice } from '../shared/ashore.ts';
 import type { QueueItem } from '../shared/types.ts';
 
 declare const self: ServiceWorkerGlobalScope;
@@ -6,7 +6,7 @@ declare const self: ServiceWorkerGlobalScope;
 /** The notice replaces its predecessor rather than piling up. */
 const TAG = 'tender-ashore';
 
-/** Files uploaded before this were told of already (kept in memory; a restarted worker starts from its start). */
+/** Files ashore before this were told of already (kept in memory; a restarted worker starts from its start). */
 let toldUpTo = Date.now();
 
 /**
@@ -19,7 +19,7 @@ export async function tellIfAshore(items: readonly QueueItem[]): Promise<AshoreN
   if (!notice) return null;
   const pages = await self.clients.matchAll({ type: 'window' });
   if (pages.some((p) => p.visibilityState === 'visible')) return null;
-  toldUpTo = Math.max(...items.map((i) => i.uploadedAt ?? 0));
+  toldUpTo = Math.max(...items.map((i) => arrivedAt(i) ?? 0));
   await self.registration.showNotification(notice.title, {
     body: notice.body,
     tag: TAG,

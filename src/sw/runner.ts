@@ -1,12 +1,19 @@
-import { DEDUPE_TIMEOUT_MS, RUN_BUDGET_MS, RUN_HARD_LIMIT_MS, TUS_ENDPOINT } from '../shared/config.ts';
+import {
+  ASHORE_TIMEOUT_MS,
+  DEDUPE_TIMEOUT_MS,
+  RUN_BUDGET_MS,
+  RUN_HARD_LIMIT_MS,
+  TUS_ENDPOINT,
+} from '../shared/config.ts';
 import { IdbQueueStore } from '../shared/db/IdbQueueStore.ts';
 import type { DrainOutcome, InterruptRegistry } from '../shared/engine.ts';
 import { FetchHttpStack } from '../shared/FetchHttpStack.ts';
 import { RUNNER_LOCK, SYNC_TAG } from '../shared/messages.ts';
 import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
+import { awaitingShore, checkShore, type ShoreCheck } from '../shared/shoreStage.ts';
 import { timerClock } from '../shared/timerClock.ts';
 import { forgetBackoff as backoffForgotten, reconsiderAdmission } from '../shared/transitions.ts';
-import { createTusUploader, isStoredAnswer, tusMetadata } from '../shared/tusUploader.ts';
+import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
 import { changeEach as changeEachIn, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { tellIfAshore } from './ashore.ts';
 import { announce } from './bridge.ts';
@@ -70,7 +77,7 @@ const uploader = createTusUploader({
     const text = await res.text();
     rules.count(250 + text.length, 'control');
     link.traffic.answered();
-    return isStoredAnswer(res.status, text);
+    return storedRecordId(res.status, text);
   },
 });
 
@@ -200,7 +207,11 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
       }
       // A full device is not retried at once: a sync would fire again straight away, and fail the same.
       // Nor are files held back by a budget or a metered link: a settings change or the page asks again.
-      if (outcome.uploaded > 0) await tellIfAshore(await store.all()).catch(() => null);
+      if (outcome.uploaded > 0) {
+        // On an on-board relay, a file it holds is not yet ashore: ask before telling the crew.
+        await checkAshore();
+        await tellIfAshore(await store.all()).catch(() => null);
+      }
       const more =
         outcome.remaining > 0 &&
         outcome.stoppedBecause !== 'storage-full' &&
@@ -263,4 +274,46 @@ export async function syncNeedsRetry(result: RunResult): Promise<boolean> {
   if (result.outcome?.stoppedBecause === 'signed-out') return false;
   if (result.outcome) return result.outcome.remaining > 0;
   return hasPendingWork();
+}
+
+/** Asks the server about `ids` (GET /api/ashore), within a bounded time, counting its bytes as control traffic. */
+async function askStages(ids: string[], headers: Record<string, string>): Promise<unknown> {
+  const url = `/api/ashore?ids=${ids.map(encodeURIComponent).join(',')}`;
+  rules.count(600 + url.length, 'control');
+  const res = await fetch(url, { headers, signal: AbortSignal.timeout(ASHORE_TIMEOUT_MS) });
+  const text = await res.text();
+  rules.count(250 + text.length, 'control');
+  link.traffic.answered();
+  return res.ok ? JSON.parse(text) : null;
+}
+
+let shoreCheck: Promise<ShoreCheck> | null = null;
+
+/**
+ * Asks the server which uploaded files are ashore (one check at a time; callers meanwhile share
+ * it), records the answers, and tells the crew of files that reached shore.
+ */
+export function checkAshore(): Promise<ShoreCheck> {
+  shoreCheck ??= (async () => {
+    try {
+      const headers = await authHeaders();
+      const result = await checkShore({
+        store,
+        now: Date.now,
+        ask: (ids) => askStages(ids, headers),
+        onChange: (item) => announce({ type: 'item-changed', item }),
+      });
+      if (result.changed.some((i) => i.ashoreAt != null))
+        await tellIfAshore(await store.all()).catch(() => null);
+      return result;
+    } finally {
+      shoreCheck = null;
+    }
+  })();
+  return shoreCheck;
+}
+
+/** At a start of the worker: asks again while some uploaded file is not yet known to be ashore. */
+export async function checkAshoreIfAwaited(): Promise<void> {
+  if ((await store.all()).some(awaitingShore)) await checkAshore();
 }

@@ -3,6 +3,8 @@ import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { isPageMessage, SYNC_TAG } from '../shared/messages.ts';
 import {
+  checkAshore,
+  checkAshoreIfAwaited,
   forgetBackoff,
   hasPendingWork,
   interrupt,
@@ -23,10 +25,10 @@ declare const self: ServiceWorkerGlobalScope & {
 
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
-// Deep links open the app shell offline; server paths never do.
+// Deep links open the app shell offline; server paths and the relay operator's page never do.
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/files\//, /^\/api\//, /^\/healthz/, /^\/metrics/],
+    denylist: [/^\/files\//, /^\/api\//, /^\/healthz/, /^\/metrics/, /^\/relay(\/|\.|$)/],
   }),
 );
 
@@ -87,13 +89,20 @@ self.addEventListener('message', (event) => {
     case 'settings-changed':
       event.waitUntil(settingsChanged());
       break;
+    case 'check-ashore':
+      event.waitUntil(checkAshore().then(() => undefined));
+      break;
   }
 });
 
 self.addEventListener('online', () => void forgetBackoff().then(wake));
 
-/** Every start of the worker is a chance to upload: ask for a sync, or run now where sync is missing. */
+/**
+ * Every start of the worker is a chance to upload: ask for a sync, or run now where sync is missing;
+ * and to learn which files an on-board relay has since sent ashore.
+ */
 async function wake(): Promise<void> {
+  void checkAshoreIfAwaited().catch(() => undefined);
   if (!(await hasPendingWork())) return;
   if (!(await requestSync())) await runQueue('wake');
 }

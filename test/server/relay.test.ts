@@ -1,22 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LinkEmulator, startLinkEmulator } from '../support/linkEmulator.ts';
-import { type Compiled, compileServer, type ServerProcess } from './compiled.ts';
-import {
-  ADMIN,
-  ADMIN_TOKEN,
-  bytes,
-  encodeMetadata,
-  listRecords,
-  OCTETS,
-  sha256,
-  startServer,
-  type TestServer,
-  TUS,
-  tempDir,
-  until,
-} from './helpers.ts';
+import { type Compiled, compileServer } from './compiled.ts';
+import { ADMIN, bytes, listRecords, sha256, startServer, type TestServer, until } from './helpers.ts';
+import { enrollAt, newBox as newBoxIn, startRelay as startRelayOn, uploadOnBoard } from './relayBox.ts';
 
 const MiB = 1024 * 1024;
 
@@ -35,59 +22,9 @@ afterAll(async () => {
   for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** The on-board box: the compiled server in relay mode, as the ship's operator runs it. */
-function startRelay(dataDir: string, shoreUrl: string, shipToken: string): Promise<ServerProcess> {
-  const staticDir = path.join(path.dirname(dataDir), 'dist');
-  fs.mkdirSync(staticDir, { recursive: true });
-  fs.writeFileSync(path.join(staticDir, 'index.html'), '<!doctype html><title>Tender</title>');
-  return compiled.start({
-    TENDER_DATA_DIR: dataDir,
-    TENDER_STATIC_DIR: staticDir,
-    TENDER_ADMIN_TOKEN: ADMIN_TOKEN,
-    TENDER_FORWARD_TO: shoreUrl,
-    TENDER_FORWARD_TOKEN: shipToken,
-  });
-}
-
-function newBox(): string {
-  const root = tempDir('tender-relay-');
-  roots.push(root);
-  return path.join(root, 'data');
-}
-
-/** A crew device enrolled on the box by its operator. */
-async function enrollAt(base: string, name: string): Promise<Record<string, string>> {
-  const res = await fetch(`${base}/api/devices`, {
-    method: 'POST',
-    headers: ADMIN,
-    body: JSON.stringify({ name }),
-  });
-  expect(res.status).toBe(201);
-  const { token } = (await res.json()) as { token: string };
-  return { ...TUS, Authorization: `Bearer ${token}` };
-}
-
-/** Uploads `body` to the box in one PATCH, as a crew device's app would; returns the upload's id. */
-async function uploadOnBoard(
-  base: string,
-  crew: Record<string, string>,
-  body: Buffer,
-  metadata: Record<string, string>,
-): Promise<string> {
-  const created = await fetch(`${base}/files/`, {
-    method: 'POST',
-    headers: { ...crew, 'Upload-Length': String(body.length), 'Upload-Metadata': encodeMetadata(metadata) },
-  });
-  expect(created.status).toBe(201);
-  const url = new URL(created.headers.get('location') ?? '', base).href;
-  const patched = await fetch(url, {
-    method: 'PATCH',
-    headers: { ...crew, 'Content-Type': OCTETS, 'Upload-Offset': '0' },
-    body: new Uint8Array(body),
-  });
-  expect(patched.status).toBe(204);
-  return url.split('/').pop() ?? '';
-}
+const startRelay = (dataDir: string, shoreUrl: string, shipToken: string) =>
+  startRelayOn(compiled, dataDir, shoreUrl, shipToken);
+const newBox = () => newBoxIn(roots);
 
 type RelayStatus = { state: string; reason: string | null; outbox: Record<string, number> };
 async function relayStatus(base: string): Promise<RelayStatus> {

@@ -121,6 +121,29 @@ describe('LinkWatch.untilShoreAnswers', () => {
     expect(await waited(wait, 60_000)).toBe(true);
   });
 
+  it('gives each probe a whole number of milliseconds, which Node’s AbortSignal.timeout requires', async () => {
+    const timeouts: number[] = [];
+    const watch = new LinkWatch({
+      clock: timerClock({ setTimeout, clearTimeout }),
+      probe: async (_signal, timeoutMs) => {
+        timeouts.push(timeoutMs);
+        AbortSignal.timeout(timeoutMs);
+        return 2;
+      },
+      hints: () => ({}),
+      snapshots: { linkSnapshot: async () => undefined, setLinkSnapshot: async () => {} },
+      show() {},
+      spent() {},
+    });
+    // Round trips measured to the sub-millisecond make fractional limits.
+    watch.traffic.answered(1278.953);
+    watch.traffic.answered(641.3);
+    expect(watch.limits().answerMs % 1).not.toBe(0);
+    expect(await waited(watch.untilShoreAnswers(Date.now() + 10_000), 1_000)).toBe(true);
+    expect(timeouts.length).toBe(1);
+    expect(Number.isInteger(timeouts[0])).toBe(true);
+  });
+
   it('ends false at once when the caller aborts', async () => {
     const { watch } = watchWith(['fail']);
     const signal = { aborted: true, addEventListener() {}, removeEventListener() {} };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatEta } from '../../src/app/format.ts';
 import { canThumbnail, fileBadge } from '../../src/app/QueueList/fileBadge.ts';
-import { etaText, statusDetail } from '../../src/app/QueueList/statusText.ts';
+import { etaText, statusDetail, statusLabel } from '../../src/app/QueueList/statusText.ts';
 import type { QueueItem, UploadStatus, WaitReason } from '../../src/shared/types.ts';
 import { makeItem } from './fakes.ts';
 
@@ -126,6 +126,27 @@ describe('why a file is where it is', () => {
       'A copy is kept on this device',
     ],
     ['uploaded, bytes not yet released', item('uploaded'), true, true, 'Still on this device'],
+    [
+      'on board a relay, simply queued there',
+      item('uploaded', { viaRelay: true, releasedAt: 5 }),
+      true,
+      true,
+      'waiting to go ashore',
+    ],
+    [
+      'on board a relay that says why',
+      item('uploaded', { viaRelay: true, relayNote: 'Cannot reach the server' }),
+      false,
+      false,
+      'waiting to go ashore: Cannot reach the server',
+    ],
+    [
+      'ashore from a relay',
+      item('uploaded', { viaRelay: true, ashoreAt: 5, releasedAt: 5 }),
+      true,
+      true,
+      /^Removed from this device/,
+    ],
   ];
   it.each(table)('%s', (_, it_, online, running, expected) => {
     const text = statusDetail(it_, online, running);
@@ -175,5 +196,17 @@ describe('thumbnail or badge', () => {
   it.each(table)('%s (%s)', (name, type, releasedAt, thumb, badge) => {
     expect(canThumbnail({ type, releasedAt })).toBe(thumb);
     expect(fileBadge({ name, type })).toBe(badge);
+  });
+});
+
+describe('the stage an uploaded file has reached', () => {
+  it.each([
+    ['a server ashore, not yet asked', item('uploaded'), 'Uploaded'],
+    ['a server ashore, asked', item('uploaded', { viaRelay: false, ashoreAt: 5 }), 'Uploaded'],
+    ['on board a relay', item('uploaded', { viaRelay: true, ashoreAt: null }), 'On board'],
+    ['sent ashore by a relay', item('uploaded', { viaRelay: true, ashoreAt: 5 }), 'Ashore'],
+    ['still uploading to a relay', item('uploading', { viaRelay: true }), 'Uploading'],
+  ] as [string, QueueItem, string][])('%s: %s', (_, it_, label) => {
+    expect(statusLabel(it_)).toBe(label);
   });
 });

@@ -68,6 +68,26 @@ describe('tus uploader over a scripted server', () => {
     expect(meta).toContain(`filename ${btoa('engine.jpg')}`);
   });
 
+  it('sends nothing for content the server already holds, and keeps the record it names as the upload', async () => {
+    const stack = new ScriptedHttpStack([]);
+    const asked: string[] = [];
+    const uploader = createTusUploader({
+      endpoint: ENDPOINT,
+      httpStack: stack,
+      chunkSize: 4 * KB,
+      alreadyStored: async (queued) => {
+        asked.push(queued.sha256 ?? '');
+        return 'rec 9';
+      },
+    });
+    const { c, offsets, urls } = ctx();
+    await uploader.upload(...withFile(item(10 * KB, { sha256: 'ab'.repeat(32) })), c);
+    expect(asked).toEqual(['ab'.repeat(32)]);
+    expect(stack.sent).toEqual([]);
+    expect(offsets).toEqual([]);
+    expect(urls).toEqual([[`${ENDPOINT}rec%209`, false]]);
+  });
+
   it('resumes from the stored URL at the offset the server reports', async () => {
     const stack = new ScriptedHttpStack([
       {

@@ -75,6 +75,8 @@ export const QueueRow = pure(function QueueRow(props: {
   const onServer = bytesOnServer(item, live);
   const eta = etaText(item, props.eta);
   const detail = statusDetail(item, props.online, props.running, props.checked ?? null);
+  const label = statusLabel(item);
+  const onBoard = label === 'On board';
   const detailsId = `details-${item.id}`;
 
   // While open, the list needs its height (details grow when Cancel asks, for one).
@@ -102,8 +104,8 @@ export const QueueRow = pure(function QueueRow(props: {
             {item.name}
           </span>
           <div class="queue-item-foot">
-            <span class="status" data-status={item.status}>
-              {statusLabel(item)}
+            <span class="status" data-status={item.status} data-on-board={onBoard || undefined}>
+              {label}
             </span>{' '}
             {storageFull ? (
               <span class="storage-full" role="alert">

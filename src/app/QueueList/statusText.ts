@@ -11,6 +11,7 @@ const LABELS = {
 
 /** The status label a crew member sees. */
 export function statusLabel(item: QueueItem): string {
+  if (item.status === 'uploaded' && item.viaRelay) return item.ashoreAt == null ? 'On board' : 'Ashore';
   return LABELS[item.status];
 }
 
@@ -31,6 +32,8 @@ export function statusDetail(
     case 'uploading':
       return 'being sent now';
     case 'uploaded':
+      if (item.viaRelay && item.ashoreAt == null)
+        return `waiting to go ashore${item.relayNote ? `: ${item.relayNote}` : ''}`;
       if (item.releasedAt !== null) return 'Removed from this device: the server holds it';
       return item.keepLocalCopy ? 'A copy is kept on this device' : 'Still on this device';
   }
