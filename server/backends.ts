@@ -1,5 +1,6 @@
-import type { Locker } from '@tus/server';
-import { MemoryLocker } from '@tus/server';
+import path from 'node:path';
+import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { type Locker, MemoryLocker } from '@tus/server';
 import type { TenderConfig } from './config.ts';
 import { watchDatabase } from './databaseWatch.ts';
 import { openDatabase } from './db.ts';
@@ -13,6 +14,7 @@ import { MemoryPatchProgress, type PatchProgress } from './patchProgress.ts';
 import { openPostgres } from './pg/index.ts';
 import { SqliteUploadRecords, type UploadRecords } from './records.ts';
 import { openRedisShared } from './redisShared.ts';
+import { s3Bytes } from './s3/s3Bytes.ts';
 import type { UploadBytes } from './uploadBytes.ts';
 
 /** One dependency's state, as /healthz reports it. */
@@ -137,11 +139,48 @@ export async function openBackends(config: TenderConfig, log: Logger): Promise<B
 
 async function openBytes(
   config: TenderConfig,
-  _probes: Probe[],
-  _closers: Array<() => unknown>,
+  probes: Probe[],
+  closers: Array<() => unknown>,
 ): Promise<UploadBytes> {
-  if (config.s3) throw new Error('TENDER_S3_BUCKET is set, but this build has no S3 support');
-  return new FileBytes(config.dataDir);
+  const s3 = config.s3;
+  if (!s3) return new FileBytes(config.dataDir);
+  const client: S3ClientConfig = {
+    endpoint: s3.endpoint,
+    region: s3.region,
+    credentials: s3.credentials,
+    forcePathStyle: s3.forcePathStyle,
+    // Tender checks every byte with its own SHA-256s; the SDK's extra checksums (aws-chunked bodies)
+    // are what S3 APIs other than AWS, Swift's among them, refuse.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+  const bucket = new S3Client(client);
+  closers.push(() => bucket.destroy());
+  const head = () => bucket.send(new HeadBucketCommand({ Bucket: s3.bucket }));
+  // A wrong bucket, endpoint or key is found at start, not with the first upload.
+  await head().catch((error: unknown) => {
+    throw new Error(`S3 bucket ${s3.bucket} is not reachable: ${errorText(error)}`);
+  });
+  probes.push(
+    dependency('s3', () => head().catch((error: unknown) => Promise.reject(new Error(errorText(error))))),
+  );
+  return s3Bytes({
+    client,
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    // Bytes of requests in progress only: nothing in it is needed to resume on another instance.
+    stagingDir: path.join(config.dataDir, 's3-staging'),
+    capacityBytes: s3.capacityBytes,
+  });
+}
+
+// The SDK's errors for a HEAD carry no message, only a name and a status.
+function errorText(error: unknown): string {
+  const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e.$metadata?.httpStatusCode;
+  return [e.name, e.message && e.message !== 'UnknownError' ? e.message : '', status && `HTTP ${status}`]
+    .filter(Boolean)
+    .join(': ');
 }
 
 /** A probe that fails when `ask` throws or takes longer than PROBE_TIMEOUT_MS. */

@@ -12,7 +12,7 @@ let server: TestServer;
 beforeAll(async () => {
   services = await startFleetServices();
   server = await startServer({ ...fleetEnv(services, tempDir()), TENDER_INSTANCE_ID: 'deck-1' });
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await server?.close();
@@ -24,13 +24,13 @@ async function health(): Promise<{ status: number; body: Health }> {
   return { status: res.status, body: (await res.json()) as Health };
 }
 
-it('reports the database, Redis and storage, and answers 503 naming whichever stopped', async () => {
+it('reports the database, Redis, the S3 bucket and storage, and answers 503 naming whichever stopped', async () => {
   expect(await health()).toEqual({
     status: 200,
     body: {
       ok: true,
       instance: 'deck-1',
-      checks: { database: { ok: true }, redis: { ok: true }, storage: { ok: true } },
+      checks: { database: { ok: true }, redis: { ok: true }, s3: { ok: true }, storage: { ok: true } },
     },
   });
 
@@ -41,13 +41,19 @@ it('reports the database, Redis and storage, and answers 503 naming whichever st
   expect(withoutRedis.body.checks.redis).toEqual({ ok: false, reason: expect.any(String) });
   expect(withoutRedis.body.checks.database).toEqual({ ok: true });
 
+  await services.swift?.stop();
+  const withoutS3 = await health();
+  expect(withoutS3.status).toBe(503);
+  expect(withoutS3.body.checks.s3).toEqual({ ok: false, reason: expect.any(String) });
+  expect(withoutS3.body.checks.database).toEqual({ ok: true });
+
   await services.postgres.stop();
   const withoutEither = await health();
   expect(withoutEither.status).toBe(503);
   expect(withoutEither.body.checks.database).toEqual({ ok: false, reason: expect.any(String) });
   expect(withoutEither.body.checks.redis?.ok).toBe(false);
   console.log(
-    `healthz with Redis, then PostgreSQL stopped: ${JSON.stringify(withoutRedis.body.checks.redis)}, ` +
-      JSON.stringify(withoutEither.body.checks.database),
+    `healthz with Redis, S3, then PostgreSQL stopped: ${JSON.stringify(withoutRedis.body.checks.redis)}, ` +
+      `${JSON.stringify(withoutS3.body.checks.s3)}, ${JSON.stringify(withoutEither.body.checks.database)}`,
   );
 });

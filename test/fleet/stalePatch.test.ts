@@ -13,11 +13,12 @@ beforeAll(async () => {
   services = await startFleetServices();
   const env = fleetEnv(services, tempDir());
   a = await startServer({ ...env, TENDER_INSTANCE_ID: 'a' });
-  b = await startServer({ ...env, TENDER_INSTANCE_ID: 'b' });
-}, 60_000);
+  // Each instance its own directory: with S3 it holds only requests in progress.
+  b = await startServer({ ...env, TENDER_DATA_DIR: tempDir(), TENDER_INSTANCE_ID: 'b' });
+}, 120_000);
 
 afterAll(async () => {
-  await b?.close({ keepData: true });
+  await b?.close();
   await a?.close();
   await services?.stop();
 });

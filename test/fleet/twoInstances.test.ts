@@ -1,5 +1,5 @@
-// Two Tender processes behind nginx (request buffering off) on shared PostgreSQL and Redis and one
-// upload store: an upload spread over both, then the instance receiving a PATCH killed (SIGKILL)
+// Two Tender processes behind nginx (request buffering off) on shared PostgreSQL, Redis and S3 (on
+// Swift): an upload spread over both, then the instance receiving a PATCH killed (SIGKILL)
 // mid-body, the client resuming through nginx on the other one.
 import http from 'node:http';
 import pg from 'pg';
@@ -23,7 +23,9 @@ beforeAll(async () => {
   [services, compiled] = await Promise.all([startFleetServices(), Promise.resolve().then(compileServer)]);
   env = fleetEnv(services, tempDir('tender-fleet-'));
   for (const id of ['a', 'b']) {
-    instances.push(await compiled.start({ ...env, TENDER_INSTANCE_ID: id, TENDER_STATIC_DIR: tempDir() }));
+    // Each instance its own directory: the uploads are in S3, the directory holds requests in progress.
+    const own = { TENDER_INSTANCE_ID: id, TENDER_DATA_DIR: tempDir(), TENDER_STATIC_DIR: tempDir() };
+    instances.push(await compiled.start({ ...env, ...own }));
   }
   nginx = await startNginx({ upstreams: instances.map((i) => i.url) });
 }, 180_000);
