@@ -10,8 +10,8 @@ import { TusClient } from './lib/tus.mjs';
 
 /**
  * The fleet against the embedded server in the same run: one Tender on the defaults (files, SQLite,
- * memory), one Tender on the fleet's backends (PostgreSQL, Redis, shared upload store), and two of
- * those behind nginx (request buffering off). Each carries one large upload in fixed PATCHes, then
+ * memory), one Tender on the fleet's backends (PostgreSQL, Redis, S3 on a single-node Swift), and
+ * two of those behind nginx (request buffering off). Each carries one large upload in fixed PATCHes, then
  * `concurrent` uploads of a share of it at once; rounds alternate the order after an untimed warm-up.
  */
 export async function measureFleet({ sizeBytes, chunkBytes, runs, concurrent, warmupBytes }) {
@@ -23,11 +23,10 @@ export async function measureFleet({ sizeBytes, chunkBytes, runs, concurrent, wa
     const sha256 = writeRandomFile(file, sizeBytes);
     const services = await startFleetServices();
     stops.push(() => services.stop());
-    const shared = tempDir('fleet-data');
-    stops.push(() => fs.rmSync(shared, { recursive: true, force: true }));
     // Limits high enough for loopback rates, alike for both: the figures are about storage.
     const limits = { TENDER_DEVICE_RATE: '10000', TENDER_DEVICE_BURST: '10000' };
-    const env = { ...fleetEnv(services, shared), ...limits };
+    // Uploads live in S3: each instance gets its own directory, for requests in progress only.
+    const { TENDER_DATA_DIR: _, ...env } = { ...fleetEnv(services, ''), ...limits };
     const embedded = await startTender(limits);
     stops.push(() => embedded.stop());
     const fleet = [];
@@ -112,7 +111,7 @@ async function upload(variant, file, size, chunkBytes) {
 }
 
 // Every upload must have its record (with the file's SHA-256 when it was the whole file); then
-// its bytes go, so the disk does not fill up over the runs.
+// local bytes go, so the disk does not fill up over the runs (S3's go with Swift's directory).
 async function verifyAndDelete(server, urls, sha256) {
   const records = await server.records();
   for (const url of urls) {

@@ -182,8 +182,8 @@ function print(part, r) {
         ['server', 'median MiB/s', '/ embedded', 'runs MiB/s'],
         [
           row('1 instance, embedded (files, SQLite, memory)', r[shape].embedded),
-          row('1 instance, PostgreSQL + Redis', r[shape].fleetOne),
-          row('2 instances behind nginx, PostgreSQL + Redis', r[shape].fleetTwo),
+          row('1 instance, PostgreSQL + Redis + S3', r[shape].fleetOne),
+          row('2 instances behind nginx, same backends', r[shape].fleetTwo),
         ],
       );
     }

@@ -7,6 +7,7 @@ import { openDatabase } from './db.ts';
 import { type Devices, SqliteDevices } from './devices.ts';
 import { type EnrolmentCodes, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
 import { FileBytes } from './fileBytes.ts';
+import type { S3Config } from './fleetConfig.ts';
 import { type DeviceLimits, MemoryDeviceLimits } from './limits.ts';
 import type { Logger } from './log.ts';
 import { type Partials, SqlitePartials } from './partials.ts';
@@ -144,7 +145,41 @@ async function openBytes(
 ): Promise<UploadBytes> {
   const s3 = config.s3;
   if (!s3) return new FileBytes(config.dataDir);
-  const client: S3ClientConfig = {
+  const bucket = new S3Client(s3Client(s3));
+  closers.push(() => bucket.destroy());
+  const head = () =>
+    bucket.send(new HeadBucketCommand({ Bucket: s3.bucket })).catch((error: unknown) => {
+      throw new Error(errorText(error));
+    });
+  // A wrong bucket, endpoint or key is found at start, not with the first upload.
+  await head().catch((error: Error) => {
+    throw new Error(`S3 bucket ${s3.bucket} is not reachable: ${error.message}`);
+  });
+  probes.push(dependency('s3', head));
+  return uploadBytesFor(config);
+}
+
+/**
+ * Where `config` keeps uploads' bytes: files in the data directory, or S3 with requests in
+ * progress staged in `stagingDir` (nothing there is needed to resume on another instance).
+ */
+export function uploadBytesFor(
+  config: Pick<TenderConfig, 'dataDir' | 's3'>,
+  stagingDir = path.join(config.dataDir, 's3-staging'),
+): UploadBytes {
+  const s3 = config.s3;
+  if (!s3) return new FileBytes(config.dataDir);
+  return s3Bytes({
+    client: s3Client(s3),
+    bucket: s3.bucket,
+    prefix: s3.prefix,
+    stagingDir,
+    capacityBytes: s3.capacityBytes,
+  });
+}
+
+function s3Client(s3: S3Config): S3ClientConfig {
+  return {
     endpoint: s3.endpoint,
     region: s3.region,
     credentials: s3.credentials,
@@ -154,24 +189,6 @@ async function openBytes(
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   };
-  const bucket = new S3Client(client);
-  closers.push(() => bucket.destroy());
-  const head = () => bucket.send(new HeadBucketCommand({ Bucket: s3.bucket }));
-  // A wrong bucket, endpoint or key is found at start, not with the first upload.
-  await head().catch((error: unknown) => {
-    throw new Error(`S3 bucket ${s3.bucket} is not reachable: ${errorText(error)}`);
-  });
-  probes.push(
-    dependency('s3', () => head().catch((error: unknown) => Promise.reject(new Error(errorText(error))))),
-  );
-  return s3Bytes({
-    client,
-    bucket: s3.bucket,
-    prefix: s3.prefix,
-    // Bytes of requests in progress only: nothing in it is needed to resume on another instance.
-    stagingDir: path.join(config.dataDir, 's3-staging'),
-    capacityBytes: s3.capacityBytes,
-  });
 }
 
 // The SDK's errors for a HEAD carry no message, only a name and a status.

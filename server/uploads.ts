@@ -260,11 +260,13 @@ export class Uploads {
   }
 
   // Another request wants this upload's lock, from this server or (through a shared locker) another:
-  // its client gave up on a PATCH still holding it (a silent stall). Left alone, that PATCH would
+  // its client gave up on a PATCH still receiving (a silent stall). Left alone, that PATCH would
   // keep the lock until @tus/server's drain timeout; destroying it acknowledges what it received and
-  // releases the lock at once. Within one server the gateway has usually closed it already.
+  // releases the lock at once. Within one server the gateway has usually closed it already. A PATCH
+  // whose body is all in is finishing (recording the upload, which bookkeeping may be waiting for)
+  // and answers soon: it is left to do so.
   private endStalePatch(id: string, node: http.IncomingMessage | undefined): void {
-    if (node?.method !== 'PATCH' || node.socket.destroyed) return;
+    if (node?.method !== 'PATCH' || node.complete || node.socket.destroyed) return;
     this.opts.metrics.stalePatchesClosed++;
     node.socket.destroy();
     this.opts.log('info', 'stale PATCH closed', { id, by: 'lock request' });

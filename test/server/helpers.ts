@@ -3,8 +3,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createTender, type Tender, type TenderOptions } from '../../server/app.ts';
+import { uploadBytesFor } from '../../server/backends.ts';
 import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
+import type { UploadBytes } from '../../server/uploadBytes.ts';
 import { backendEnv, onFleet } from '../support/fleet/testBackends.ts';
 import { metricValue } from '../support/metrics.ts';
 
@@ -56,6 +58,8 @@ export type TestServer = {
   ): Promise<Response>;
   head(device: TestDevice, url: string): Promise<Response>;
   metric(name: string): Promise<number>;
+  /** Uploads' bytes as this server keeps them (files, or S3 in a fleet run), read the way it reads them. */
+  stored: UploadBytes;
   /** Stops the server and deletes its directories; `keepData` leaves the data directory (shared with another). */
   close(options?: { keepData?: boolean }): Promise<void>;
 };
@@ -99,6 +103,7 @@ export async function startServer(
     tender,
     url,
     dataDir,
+    stored: uploadBytesFor(config, path.join(root, 'staging')),
     async enroll(name = `Device ${++counter}`) {
       const res = await fetch(`${url}/api/devices`, {
         method: 'POST',

@@ -192,15 +192,12 @@ describe('expiry', () => {
       await sleep(1600);
       expect([404, 410]).toContain((await e.head(dev, partial)).status);
       const id = partial.split('/').pop() ?? '';
-      const fs = await import('node:fs');
-      const path = await import('node:path');
-      const file = path.join(e.dataDir, 'files', id);
       expect(
         await until(
-          () => fs.existsSync(file),
-          (x) => !x,
+          () => e.stored.length(id),
+          (x) => x === undefined,
         ),
-      ).toBe(false);
+      ).toBeUndefined();
       expect((await e.head(dev, partial)).status).toBe(404);
       expect(await e.metric('tender_uploads_failed_total{reason="expired"}')).toBe(1);
 
