@@ -14,6 +14,20 @@ const ENGINE_TESTS = [
   'test/unit/nodeEngine.test.ts',
 ];
 
+/**
+ * Black-box server suites that do not depend on where the server keeps its state: they run once on
+ * the embedded backends and once more on the fleet's (see test/support/fleet/testBackends.ts).
+ */
+const FLEET_SUITES = [
+  'test/server/protocol.test.ts',
+  'test/server/integrity.test.ts',
+  'test/server/quota.test.ts',
+  'test/server/limits.test.ts',
+  'test/server/auth.test.ts',
+  'test/server/revocation.test.ts',
+  'test/server/stall.test.ts',
+];
+
 export default defineConfig({
   test: {
     environment: 'node',
@@ -38,6 +52,10 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'tus-node', include: ENGINE_TESTS, env: { TUS_BUILD: 'node' } },
+      },
+      {
+        extends: true,
+        test: { name: 'fleet-backends', include: FLEET_SUITES, env: { TENDER_TEST_BACKENDS: 'fleet' } },
       },
     ],
   },

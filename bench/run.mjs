@@ -1,5 +1,5 @@
 // Benchmarks of Tender's server and client against baselines measured in the same run.
-// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [queue] [relay] [--quick] [--one-device] [--parallel=N]]
+// Usage: npm run bench [-- [throughput] [memory] [hashing] [satellite] [device] [link] [queue] [relay] [fleet] [--quick] [--one-device] [--parallel=N]]
 // Prints tables on stdout (progress on stderr) and writes bench/results/latest.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,7 @@ import { killAll } from './lib/servers.mjs';
 import { MiB } from './lib/stats.mjs';
 import { printRelay } from './relay.mjs';
 
-const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link', 'queue', 'relay'];
+const PARTS = ['throughput', 'memory', 'hashing', 'satellite', 'device', 'link', 'queue', 'relay', 'fleet'];
 // A stuck run must not hang a machine: everything is stopped after this long (the link part adds
 // the time its clients may take).
 const WATCHDOG_MS = 15 * 60 * 1000;
@@ -31,7 +31,8 @@ if (unknown.length) {
   process.exit(2);
 }
 const chosen = PARTS.filter((p) => args.includes(p));
-const parts = chosen.length ? chosen : PARTS;
+// The fleet part needs PostgreSQL, Redis and nginx installed; it runs only when named.
+const parts = chosen.length ? chosen : PARTS.filter((p) => p !== 'fleet');
 
 const settings = quick
   ? {
@@ -70,6 +71,7 @@ const settings = quick
           { profile: 'satDownBehindWifi', sizeBytes: 2 * MiB, options: { atMs: 3_000, forMs: 15_000 } },
         ],
       },
+      fleet: { sizeBytes: 64 * MiB, chunkBytes: 8 * MiB, runs: 2, concurrent: 4, warmupBytes: 16 * MiB },
     }
   : {
       throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
@@ -104,6 +106,7 @@ const settings = quick
           sizeBytes: 30 * MiB,
         })),
       },
+      fleet: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, concurrent: 4, warmupBytes: 64 * MiB },
     };
 
 const watchdogMs =
@@ -144,6 +147,7 @@ for (const part of parts) {
     link: module.measureLink,
     queue: module.measureQueue,
     relay: module.measureRelay,
+    fleet: module.measureFleet,
   }[part];
   const loadBefore = load();
   results[part] = await measure(settings[part]);
@@ -166,7 +170,24 @@ function print(part, r) {
   const x = (ratio) => `${ratio.toFixed(2)}×`;
   const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
   const pct = (fraction) => `${(fraction * 100).toFixed(1)}%`;
-  if (part === 'throughput') {
+  if (part === 'fleet') {
+    const row = (label, m) => [label, m.medianMiBps, x(m.ratioToEmbedded), m.runsMiBps.join(' / ')];
+    for (const shape of ['one', 'concurrent']) {
+      const what =
+        shape === 'one'
+          ? `one ${r.sizeBytes / MiB} MiB upload`
+          : `${r.uploadsAtOnce} concurrent uploads of ${r.sizeBytes / r.uploadsAtOnce / MiB} MiB`;
+      table(
+        `Fleet: ${what} in ${r.chunkBytes / MiB} MiB PATCHes over loopback (median of ${r.runs} alternating runs after a warm-up)`,
+        ['server', 'median MiB/s', '/ embedded', 'runs MiB/s'],
+        [
+          row('1 instance, embedded (files, SQLite, memory)', r[shape].embedded),
+          row('1 instance, PostgreSQL + Redis + S3', r[shape].fleetOne),
+          row('2 instances behind nginx, same backends', r[shape].fleetTwo),
+        ],
+      );
+    }
+  } else if (part === 'throughput') {
     const row = (label, m) => [
       label,
       m.medianMiBps,

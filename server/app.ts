@@ -2,30 +2,24 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { MemoryLocker } from '@tus/server';
+import os from 'node:os';
 import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
+import { dependency, openBackends } from './backends.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
 import { ConnectionGuard } from './connectionGuard.ts';
 import { applyCors, sendPreflight } from './cors.ts';
 import { countingRequest } from './countingRequest.ts';
-import { watchDatabase } from './databaseWatch.ts';
-import { openDatabase } from './db.ts';
 import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
-import { SqliteDevices } from './devices.ts';
 import { DiskRoom } from './diskRoom.ts';
 import { handleEnrol } from './enrolApi.ts';
-import { enrolmentLink, SqliteEnrolmentCodes } from './enrolmentCodes.ts';
+import { enrolmentLink } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
-import { FileBytes } from './fileBytes.ts';
 import { TypeAllowlist } from './fileTypes.ts';
-import { MemoryDeviceLimits } from './limits.ts';
+import { checkHealth } from './health.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
-import { SqlitePartials } from './partials.ts';
-import { MemoryPatchProgress } from './patchProgress.ts';
-import { SqliteUploadRecords } from './records.ts';
 import { Relay } from './relay.ts';
 import { handleRelayApi } from './relayApi.ts';
 import { sendJson, sendText } from './respond.ts';
@@ -57,20 +51,19 @@ const AUTH_FAILURE_BURST = 20;
 const SHUTDOWN_GRACE_MS = 5_000;
 
 /**
- * Opens `<dataDir>/tender.db` and listens on config.host:config.port. Unfinished uploads are
+ * Opens the backends config chose (see backends.ts: by default `<dataDir>/tender.db`, files in
+ * `<dataDir>` and locks in memory) and listens on config.host:config.port. Unfinished uploads are
  * recovered one by one as they are next touched, so a second server on the same storage can start
  * while this one is writing.
  */
 export async function createTender(config: TenderConfig, options: TenderOptions = {}): Promise<Tender> {
   const log = options.log ?? jsonLogger;
-  const metrics = new Metrics();
-  const db = openDatabase(config.dataDir);
   const admin = loadAdminToken(config.dataDir, config.adminToken);
-  const devices = new SqliteDevices(db);
-  const codes = new SqliteEnrolmentCodes(db);
-  const records = new SqliteUploadRecords(db);
-  const partials = new SqlitePartials(db);
-  const bytes = new FileBytes(config.dataDir);
+  const backends = await openBackends(config, log);
+  const { devices, codes, records, partials, bytes } = backends;
+  // Until listening, the port may still be 0; the label is settled before the first scrape.
+  let instance = config.instanceId ?? '';
+  const metrics = new Metrics(() => instance);
   const types = new TypeAllowlist(config.allowedTypes);
   const guard = new ConnectionGuard({
     maxConnections: config.maxConnections,
@@ -92,23 +85,28 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     records,
     partials,
     devices,
-    locker: new MemoryLocker(),
-    receiving: new MemoryPatchProgress(),
+    locker: backends.locker,
+    receiving: backends.receiving,
     metrics,
     log,
   });
   for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
-  const relay = config.forward
-    ? new Relay({ forward: config.forward, dataDir: config.dataDir, bytes, devices, records, log })
-    : null;
+  // Relay mode keeps its outbox as hard links to local files; config refuses it with S3.
+  const relay =
+    config.forward && backends.files
+      ? new Relay({
+          forward: config.forward,
+          dataDir: config.dataDir,
+          bytes: backends.files,
+          devices,
+          records,
+          log,
+        })
+      : null;
   if (relay) uploads.listeners.add((record) => relay.recorded(record));
   const faults = config.testFaults ? new Faults() : undefined;
   const requests = new DeviceRequests();
-  const limits = new MemoryDeviceLimits({
-    rate: config.deviceRate,
-    burst: config.deviceBurst,
-    maxOpen: config.deviceMaxOpen,
-  });
+  const limits = backends.limits;
   const disk = new DiskRoom({ bytes, minFreeBytes: config.minFreeBytes, partials });
   const gateway = new TusGateway({
     maxUploadBytes: config.maxUploadBytes,
@@ -136,13 +134,14 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     () => disk.free,
   );
 
+  const probes = [...backends.probes, dependency('storage', () => disk.measure())];
   try {
     // Uploads of devices revoked while the server was down can never resume: they stop holding
     // quota and disk before the first request is taken (each dropped under its own lock).
     await uploads.sweeper.dropAbandoned();
     await disk.measure();
   } catch (error) {
-    db.close();
+    await backends.close();
     throw error;
   }
   let url = '';
@@ -170,11 +169,8 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     const api = pathname.startsWith('/api/') || pathname === '/metrics' || pathname === '/__test/faults';
     if (api && req.method === 'OPTIONS') return sendPreflight(res);
     if (pathname === '/healthz') {
-      const forwarding = relay && (await relay.status());
-      return sendJson(res, 200, {
-        ok: true,
-        ...(forwarding && { relay: { state: forwarding.state, reason: forwarding.reason } }),
-      });
+      const health = await checkHealth(instance, probes, relay);
+      return sendJson(res, health.ok ? 200 : 503, health);
     }
     if (pathname === '/probe') return probe(req, res);
     if (pathname === '/api/enroll') return handleEnrol(req, res, { codes, devices, guard, log });
@@ -282,23 +278,24 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       });
     });
   } catch (error) {
-    db.close();
+    await backends.close();
     throw error;
   }
   const { port } = server.address() as AddressInfo;
   url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  instance ||= `${os.hostname()}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.
   const maintain = () => void schedule(() => Promise.all([uploads.maintain(), disk.measure()]));
   maintain();
   const timer = setInterval(maintain, config.sweepIntervalMs).unref();
-  // The CLI revokes devices and drops uploads by writing the database; apply that here within a poll.
+  // The CLI (or another instance) revokes devices and drops uploads in the database; apply it here.
   const cutRevoked = async () => {
     for (const deviceId of requests.devices()) {
       if ((await devices.get(deviceId))?.revokedAt) requests.cut(deviceId);
     }
   };
-  const unwatch = watchDatabase(db, config.watchIntervalMs, () => {
+  const unwatch = backends.watch(() => {
     cutRevoked().catch((error: unknown) => log('error', 'revocation check failed', { error: String(error) }));
     void schedule(() => uploads.sweeper.dropAbandoned());
   });
@@ -317,6 +314,10 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     maxUploadBytes: config.maxUploadBytes,
     corsOrigins: [...config.corsOrigins],
     testFaults: config.testFaults,
+    instance,
+    database: config.database ? 'postgresql' : 'sqlite',
+    locks: config.redis ? 'redis' : 'memory',
+    bytes: config.s3 ? 's3' : 'files',
   });
 
   let closing: Promise<void> | undefined;
@@ -333,7 +334,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     await uploads.stop();
     await relay?.stop();
     await maintaining;
-    db.close();
+    await backends.close();
     log('info', 'stopped');
   }
 

@@ -47,7 +47,7 @@ async function run(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const config = loadConfig();
+  const config = loadConfig(process.env, { tool: true });
   if (!['enroll', 'devices', 'revoke', 'unfinished', 'drop'].includes(command)) {
     throw new UsageError(`unknown command ${JSON.stringify(command)}`);
   }

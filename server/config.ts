@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseOrigins } from './cors.ts';
 import { DEFAULT_ALLOWED_TYPES } from './fileTypes.ts';
+import { type DatabaseConfig, type RedisConfig, readFleet, type S3Config } from './fleetConfig.ts';
 
 /** Server settings, read once at start from environment variables. */
 export type TenderConfig = {
@@ -56,6 +57,12 @@ export type TenderConfig = {
    * the shore server at `to`, as the ship's device whose token is `token`. Null on shore.
    */
   forward: { to: string; token: string } | null;
+  /** Names this instance in /metrics and /healthz (TENDER_INSTANCE_ID, else `hostname:port`). */
+  instanceId: string | undefined;
+  /** The fleet's backends (see fleetConfig.ts); each null means the embedded default. */
+  database: DatabaseConfig | null;
+  redis: RedisConfig | null;
+  s3: S3Config | null;
 };
 
 // setTimeout and socket.setTimeout silently turn larger values into 1 ms.
@@ -64,8 +71,11 @@ const MAX_TIMER_MS = 2_147_483_647;
 const DEFAULT_EXPIRY_MS = 30 * 24 * 60 * 60 * 1000;
 const GIB = 1024 ** 3;
 
-/** Reads and validates settings; throws an Error naming the variable when a value is invalid. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
+/**
+ * Reads and validates settings; throws an Error naming the variable when a value is invalid.
+ * `tool` (the CLI) skips the rules a serving instance needs (shared locks, one admin token).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, { tool = false } = {}): TenderConfig {
   const tlsCert = optional(env, 'TENDER_TLS_CERT');
   const tlsKey = optional(env, 'TENDER_TLS_KEY');
   if (!tlsCert !== !tlsKey) throw new Error('Set both TENDER_TLS_CERT and TENDER_TLS_KEY, or neither');
@@ -80,8 +90,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TenderConfig {
     throw new Error(`Invalid TENDER_PUBLIC_URL: ${JSON.stringify(publicUrl)} is not an http(s) URL`);
   }
   const types = env.TENDER_ALLOWED_TYPES?.trim();
+  const fleet = readFleet(env, { optional, readInt }, tool);
+  if (fleet.database && !adminToken && !tool) {
+    throw new Error(
+      'Set TENDER_ADMIN_TOKEN with TENDER_DATABASE_URL: every instance sharing the database must accept the same admin token',
+    );
+  }
+  const forward = readForward(env);
+  if (forward && fleet.s3) {
+    throw new Error('Relay mode (TENDER_FORWARD_TO) keeps its outbox on local files: unset TENDER_S3_BUCKET');
+  }
   return {
-    forward: readForward(env),
+    ...fleet,
+    instanceId: optional(env, 'TENDER_INSTANCE_ID'),
+    forward,
     port: readInt(env, 'PORT', 8080, 0, 65_535),
     host: readString(env, 'HOST', '127.0.0.1'),
     dataDir: path.resolve(readString(env, 'TENDER_DATA_DIR', './data')),
@@ -140,7 +162,7 @@ export function publicBaseUrl(config: Pick<TenderConfig, 'publicUrl'>, serverUrl
   return url.origin;
 }
 
-function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+export function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw ? readString(env, name, raw) : undefined;
 }
@@ -152,7 +174,13 @@ function readString(env: NodeJS.ProcessEnv, name: string, fallback: string): str
   return raw;
 }
 
-function readInt(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+export function readInt(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);

@@ -23,6 +23,12 @@ export class Metrics {
   stalePatchesClosed = 0;
   private readonly requests = new Map<string, number>();
   private readonly gauges: Counter[] = [];
+  private readonly instance: () => string;
+
+  /** `instance()` is added as a label to every sample, so the pages of a fleet's servers can be told apart. */
+  constructor(instance: () => string = () => '') {
+    this.instance = instance;
+  }
 
   /** Adds a gauge read at each scrape (e.g. free disk space). */
   addGauge(name: string, help: string, value: () => number): void {
@@ -94,6 +100,19 @@ export class Metrics {
       '# TYPE tender_http_requests_total counter',
     );
     for (const [labels, count] of this.requests) lines.push(`tender_http_requests_total{${labels}} ${count}`);
-    return `${lines.join('\n')}\n`;
+    const name = this.instance();
+    const instance = name && `instance="${name.replace(/["\\\n]/g, '_')}"`;
+    const labelled = instance
+      ? lines.map((line) => (line.startsWith('#') ? line : withLabel(line, instance)))
+      : lines;
+    return `${labelled.join('\n')}\n`;
   }
+}
+
+/** `name{a="1"} 2` with `label` added after the others: `name{a="1",label} 2`. */
+function withLabel(sample: string, label: string): string {
+  const space = sample.lastIndexOf(' ');
+  const series = sample.slice(0, space);
+  const value = sample.slice(space);
+  return series.endsWith('}') ? `${series.slice(0, -1)},${label}}${value}` : `${series}{${label}}${value}`;
 }

@@ -60,6 +60,8 @@ export class RedisLocker implements Locker {
   private constructor(opts: RedisLockerOptions) {
     this.redis = opts.redis;
     this.subscriber = opts.redis.duplicate();
+    // It reconnects by itself; the command connection's owner reports Redis being away.
+    this.subscriber.on('error', () => {});
     this.prefix = opts.prefix ?? 'tender:';
     this.leaseMs = opts.leaseMs ?? 5000;
     this.acquireTimeoutMs = opts.acquireTimeoutMs ?? 30_000;

@@ -244,7 +244,10 @@ export class Uploads {
         const inner = this.opts.locker.newLock(id);
         return {
           lock: async (signal, requestRelease) => {
-            await inner.lock(signal, requestRelease);
+            await inner.lock(signal, () => {
+              this.endStalePatch(id, node);
+              return requestRelease();
+            });
             if (request) this.writers.set(id, request);
           },
           unlock: async () => {
@@ -254,6 +257,19 @@ export class Uploads {
         };
       },
     };
+  }
+
+  // Another request wants this upload's lock, from this server or (through a shared locker) another:
+  // its client gave up on a PATCH still receiving (a silent stall). Left alone, that PATCH would
+  // keep the lock until @tus/server's drain timeout; destroying it acknowledges what it received and
+  // releases the lock at once. Within one server the gateway has usually closed it already. A PATCH
+  // whose body is all in is finishing (recording the upload, which bookkeeping may be waiting for)
+  // and answers soon: it is left to do so.
+  private endStalePatch(id: string, node: http.IncomingMessage | undefined): void {
+    if (node?.method !== 'PATCH' || node.complete || node.socket.destroyed) return;
+    this.opts.metrics.stalePatchesClosed++;
+    node.socket.destroy();
+    this.opts.log('info', 'stale PATCH closed', { id, by: 'lock request' });
   }
 
   private async complete(partial: Partial, sha256: string): Promise<void> {

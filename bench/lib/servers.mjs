@@ -108,10 +108,13 @@ export async function startBaseline({ fsync = false } = {}) {
   };
 }
 
-/** Tender's built server (build/server/main.js) in a child process with a fresh data directory. */
+/**
+ * Tender's built server (build/server/main.js) in a child process with a fresh data directory, or
+ * the TENDER_DATA_DIR and TENDER_ADMIN_TOKEN of `extraEnv` (instances of a fleet share them).
+ */
 export async function startTender(extraEnv = {}) {
-  const dataDir = tempDir('tender');
-  const adminToken = randomBytes(24).toString('base64url');
+  const dataDir = extraEnv.TENDER_DATA_DIR ?? tempDir('tender');
+  const adminToken = extraEnv.TENDER_ADMIN_TOKEN ?? randomBytes(24).toString('base64url');
   const child = await startChild(
     'Tender server',
     path.join(ROOT, 'build/server/main.js'),
@@ -145,7 +148,7 @@ export async function startTender(extraEnv = {}) {
     },
     async stop() {
       await child.stop();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!extraEnv.TENDER_DATA_DIR) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { backendEnv } from '../support/fleet/testBackends.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -63,7 +64,8 @@ export function compileServer(): Compiled {
     });
   };
   return {
-    run: (dataDir, ...args) => runWith({}, dataDir, ...args),
+    // The CLI works on the server's backends: the same database for the same data directory.
+    run: async (dataDir, ...args) => runWith(await backendEnv(dataDir), dataDir, ...args),
     runWith,
     async start(env) {
       const child = spawn(process.execPath, [path.join(outDir, 'server', 'main.js')], {

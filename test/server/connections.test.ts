@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Logger } from '../../server/log.ts';
+import { metricValue } from '../support/metrics.ts';
 import { type Compiled, compileServer } from './compiled.ts';
 import {
   ADMIN,
@@ -64,13 +65,7 @@ function rssKiB(pid: number): number {
 }
 
 async function gauge(url: string, name: string, from = '127.0.0.9'): Promise<number> {
-  const text = (await requestFrom(from, `${url}/metrics`, 'GET', ADMIN)).body;
-  return Number(
-    text
-      .split('\n')
-      .find((l) => l.startsWith(`${name} `))
-      ?.split(' ')[1],
-  );
+  return metricValue((await requestFrom(from, `${url}/metrics`, 'GET', ADMIN)).body, name);
 }
 
 describe('unauthenticated connections', () => {

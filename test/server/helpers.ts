@@ -3,8 +3,11 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { createTender, type Tender, type TenderOptions } from '../../server/app.ts';
+import { uploadBytesFor } from '../../server/backends.ts';
 import { loadConfig } from '../../server/config.ts';
 import { silentLogger } from '../../server/log.ts';
+import type { UploadBytes } from '../../server/uploadBytes.ts';
+import { backendEnv, onFleet } from '../support/fleet/testBackends.ts';
 import { metricValue } from '../support/metrics.ts';
 
 /** The header every tus request but OPTIONS carries. */
@@ -55,6 +58,8 @@ export type TestServer = {
   ): Promise<Response>;
   head(device: TestDevice, url: string): Promise<Response>;
   metric(name: string): Promise<number>;
+  /** Uploads' bytes as this server keeps them (files, or S3 in a fleet run), read the way it reads them. */
+  stored: UploadBytes;
   /** Stops the server and deletes its directories; `keepData` leaves the data directory (shared with another). */
   close(options?: { keepData?: boolean }): Promise<void>;
 };
@@ -66,7 +71,10 @@ export function tempDir(prefix = 'tender-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Starts a real server (in this process, real HTTP on 127.0.0.1:0). */
+/**
+ * Starts a real server (in this process, real HTTP on 127.0.0.1:0); with TENDER_TEST_BACKENDS=fleet
+ * on PostgreSQL and Redis (see testBackends.ts).
+ */
 export async function startServer(
   env: Record<string, string> = {},
   options: TenderOptions = {},
@@ -81,14 +89,21 @@ export async function startServer(
     TENDER_DATA_DIR: dataDir,
     TENDER_STATIC_DIR: staticDir,
     TENDER_ADMIN_TOKEN: ADMIN_TOKEN,
+    ...(await backendEnv(dataDir)),
     ...env,
   });
   const tender = await createTender(config, { log: silentLogger, ...options });
   const url = tender.url;
+  if (onFleet) {
+    // A suite on the fleet's backends must not pass on the embedded ones by mistake.
+    const health = (await (await fetch(`${url}/healthz`)).json()) as { checks?: Record<string, unknown> };
+    if (!health.checks?.redis || !config.database) throw new Error('the fleet run did not start on Redis');
+  }
   const server: TestServer = {
     tender,
     url,
     dataDir,
+    stored: uploadBytesFor(config, path.join(root, 'staging')),
     async enroll(name = `Device ${++counter}`) {
       const res = await fetch(`${url}/api/devices`, {
         method: 'POST',

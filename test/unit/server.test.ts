@@ -128,10 +128,19 @@ afterAll(async () => {
 });
 
 describe('http endpoints', () => {
-  it('answers /healthz', async () => {
+  it('answers /healthz with each dependency, and names the instance there and in /metrics', async () => {
     const res = await fetch(`${tender.url}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true });
+    const port = new URL(tender.url).port;
+    expect(await res.json()).toEqual({
+      ok: true,
+      instance: `${os.hostname()}:${port}`,
+      checks: { database: { ok: true }, storage: { ok: true } },
+    });
+    const metrics = await (
+      await fetch(`${tender.url}/metrics`, { headers: { Authorization: `Bearer ${tender.admin.token}` } })
+    ).text();
+    expect(metrics).toContain(`tender_uploads_started_total{instance="${os.hostname()}:${port}"} 0`);
   });
 
   it('serves the app shell, deep links, sw.js and hashed assets with the right caching', async () => {
