@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
+import { BatchedAppend } from './batchedAppend.ts';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import { type Checksum, hasherFor } from './checksum.ts';
 import { type TusError, tusError } from './httpError.ts';
@@ -54,7 +55,7 @@ export type Progress = { offset: number; length: number; received: number; idleM
 // satellite link, 64 MiB (well under a second) on the LAN.
 const CHECKPOINT_BYTES = 64 * 1024 * 1024;
 const CHECKPOINT_MS = 2_000;
-// Chunks already waiting in the stream are written together, up to this much per system call.
+// Received chunks are written together, this much per system call, while the next batch fills.
 const BATCH_BYTES = 1024 * 1024;
 
 /**
@@ -236,6 +237,7 @@ export class DurableStore extends DataStore {
     const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
 
     const appender: Appender = await this.opts.bytes.append(id, offset);
+    const batches = new BatchedAppend(appender, BATCH_BYTES, offset);
     let pos = offset;
     let acked = offset;
     let lastAck = Date.now();
@@ -245,28 +247,20 @@ export class DurableStore extends DataStore {
     receiving.update(id, offset);
     try {
       try {
-        for await (const first of stream as AsyncIterable<Buffer>) {
-          const batch = [first];
-          let size = first.length;
-          while (size < BATCH_BYTES) {
-            const more = stream.read() as Buffer | null;
-            if (!more) break;
-            batch.push(more);
-            size += more.length;
-          }
-          await appender.write(batch).catch((e: unknown) => this.failed(id, e));
-          pos += size;
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          // Hashed while the batch before it is being written.
+          chunkHash?.update(chunk);
+          if (blocks) blocks.update(chunk);
+          else running?.hash.update(chunk);
+          await batches.add(chunk).catch((e: unknown) => this.failed(id, e));
+          pos += chunk.length;
           receiving.update(id, pos);
-          for (const chunk of batch) {
-            chunkHash?.update(chunk);
-            if (blocks) blocks.update(chunk);
-            else running?.hash.update(chunk);
-          }
           // Only verified bytes are acknowledged: all of them without checksums, whole matching
           // blocks with block checksums, none before the end with a checksum of the whole chunk.
           const ackable = blocks ? offset + blocks.verified : pos;
           const due = ackable - acked >= CHECKPOINT_BYTES || Date.now() - lastAck >= CHECKPOINT_MS;
           if (!checksum && due && ackable > acked && ackable < partial.size) {
+            await batches.flush().catch((e: unknown) => this.failed(id, e));
             await appender.persist(ackable).catch((e: unknown) => this.failed(id, e));
             await this.opts.partials.ack(id, ackable);
             acked = ackable;
@@ -278,6 +272,8 @@ export class DurableStore extends DataStore {
         // The client went away mid-body; what it leaves is decided below.
         aborted = error;
       }
+      // Every byte received is written before its checksums have their say.
+      await batches.flush().catch((e: unknown) => this.failed(id, e));
 
       const kept = this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
       refusal = kept.refusal;
@@ -301,6 +297,7 @@ export class DurableStore extends DataStore {
       throw error;
     } finally {
       receiving.end(id);
+      await batches.settled();
       await appender.close();
     }
 
