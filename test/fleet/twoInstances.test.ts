@@ -1,11 +1,7 @@
-// Two Tender processes behind nginx (request buffering off) on shared PostgreSQL, Redis and S3 (on
-// Swift): an upload spread over both, then the instance receiving a PATCH killed (SIGKILL)
-// mid-body, the client resuming through nginx on the other one.
-import http from 'node:http';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Compiled, compileServer, type ServerProcess } from '../server/compiled.ts';
-import { ADMIN, encodeMetadata, OCTETS, TUS, tempDir } from '../server/helpers.ts';
+import { ADMIN, encodeMetadata, OCTETS, pacedPatch, TUS, tempDir } from '../server/helpers.ts';
 import { makeFile, sha256 } from '../support/content.ts';
 import { type FleetServices, fleetEnv, startFleetServices } from '../support/fleet/fleetServices.ts';
 import { type NginxService, startNginx } from '../support/fleet/nginx.ts';
@@ -40,38 +36,6 @@ afterAll(async () => {
 async function received(instance: ServerProcess): Promise<number> {
   const page = await (await fetch(`${instance.url}/metrics`, { headers: ADMIN })).text();
   return metricValue(page, 'tender_bytes_received_total');
-}
-
-/** A PATCH of `body` from `offset` sent at about 3 MiB/s (a 64 KiB piece every 20 ms); counts what left. */
-function streamPatch(url: string, headers: Record<string, string>, offset: number, body: Buffer) {
-  let sent = 0;
-  const req = http.request(url, {
-    method: 'PATCH',
-    headers: {
-      ...headers,
-      'Content-Type': OCTETS,
-      'Upload-Offset': String(offset),
-      'Content-Length': body.length,
-    },
-  });
-  const answered = new Promise<number | undefined>((resolve) => {
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode);
-    });
-    req.on('error', () => resolve(undefined));
-  });
-  const write = async () => {
-    for (let at = 0; at < body.length && !req.destroyed; at += 64 * 1024) {
-      const piece = body.subarray(at, at + 64 * 1024);
-      if (!req.write(piece)) await new Promise((resolve) => req.once('drain', resolve));
-      sent += piece.length;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    req.end();
-  };
-  void write().catch(() => {});
-  return { answered, sent: () => sent };
 }
 
 it('spreads an upload over both instances, and loses or doubles no byte when one is killed mid-PATCH', async () => {
@@ -124,7 +88,7 @@ it('spreads an upload over both instances, and loses or doubles no byte when one
   // The rest in one PATCH; the instance it lands on is killed once it has acknowledged part of it
   // (a checkpoint commits the offset in PostgreSQL every 2 s) and is receiving more.
   const counts = await Promise.all(instances.map(received));
-  const rest = streamPatch(uploadUrl, device, offset, file.subarray(offset));
+  const rest = pacedPatch(uploadUrl, device, offset, file.subarray(offset));
   const id = uploadUrl.split('/').pop();
   const db = new pg.Client({ connectionString: services.postgres.connectionString });
   await db.connect();
@@ -146,7 +110,7 @@ it('spreads an upload over both instances, and loses or doubles no byte when one
   const survivor = instances[1 - busy] as ServerProcess;
   killed.child.kill('SIGKILL');
   await killed.stop();
-  expect(await rest.answered).not.toBe(204);
+  expect((await rest.answer)?.status).not.toBe(204);
   const sentInKilled = rest.sent();
   wire += sentInKilled;
 

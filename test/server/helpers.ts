@@ -144,6 +144,48 @@ export async function startServer(
   return server;
 }
 
+/**
+ * A PATCH of `body` from `offset` sent in 64 KiB pieces, one every `everyMs`, so that a kill or a
+ * cut lands mid-body. `answer` is its status and Upload-Offset, or undefined when the connection
+ * died first; `sent` counts the bytes handed to the socket so far.
+ */
+export function pacedPatch(
+  url: string,
+  headers: Record<string, string>,
+  offset: number,
+  body: Buffer,
+  everyMs = 20,
+): { answer: Promise<{ status: number; offset: number } | undefined>; sent: () => number } {
+  let sent = 0;
+  const req = http.request(url, {
+    method: 'PATCH',
+    headers: {
+      ...headers,
+      'Content-Type': OCTETS,
+      'Upload-Offset': String(offset),
+      'Content-Length': body.length,
+    },
+  });
+  const answer = new Promise<{ status: number; offset: number } | undefined>((resolve) => {
+    req.on('response', (res) => {
+      res.resume();
+      resolve({ status: res.statusCode ?? 0, offset: Number(res.headers['upload-offset']) });
+    });
+    req.on('error', () => resolve(undefined));
+  });
+  const write = async () => {
+    for (let at = 0; at < body.length && !req.destroyed; at += 64 * 1024) {
+      const piece = body.subarray(at, at + 64 * 1024);
+      if (!req.write(piece)) await new Promise((resolve) => req.once('drain', resolve));
+      sent += piece.length;
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
+    req.end();
+  };
+  void write().catch(() => {});
+  return { answer, sent: () => sent };
+}
+
 /** Lists records through the admin API. */
 export async function listRecords(base: string, query = ''): Promise<Record<string, unknown>[]> {
   const res = await fetch(`${base}/api/uploads${query}`, { headers: ADMIN });

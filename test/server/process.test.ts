@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +9,7 @@ import {
   bytes,
   encodeMetadata,
   listRecords,
-  OCTETS,
+  pacedPatch,
   sha256,
   sleep,
   TUS,
@@ -210,13 +209,15 @@ describe('crash safety', () => {
       expect(offset).toBeGreaterThanOrEqual(acknowledged);
       acknowledged = offset;
       if (offset === data.length) break;
-      const result = await throttledPatch(
+      // Sent over ~0.4 s, so that the kill lands mid-body.
+      const result = await pacedPatch(
         `${server.url}${uploadPath}`,
         auth,
         offset,
         data.subarray(offset, offset + CHUNK),
-      );
-      if (result !== undefined) acknowledged = result;
+        12,
+      ).answer;
+      if (result?.status === 204) acknowledged = result.offset;
     }
     clearTimeout(killer);
     try {
@@ -233,32 +234,3 @@ describe('crash safety', () => {
     }
   }, 60_000);
 });
-
-/** A PATCH sent in 64 KiB pieces over ~0.4 s so a kill lands mid-body; resolves to the acknowledged offset. */
-function throttledPatch(url: string, headers: Record<string, string>, offset: number, body: Buffer) {
-  return new Promise<number | undefined>((resolve) => {
-    const req = http.request(url, {
-      method: 'PATCH',
-      headers: {
-        ...headers,
-        'Content-Type': OCTETS,
-        'Upload-Offset': String(offset),
-        'Content-Length': body.length,
-      },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode === 204 ? Number(res.headers['upload-offset']) : undefined);
-    });
-    req.on('error', () => resolve(undefined));
-    let sent = 0;
-    const step = () => {
-      if (req.destroyed) return;
-      const piece = body.subarray(sent, sent + 64 * 1024);
-      sent += piece.length;
-      if (sent >= body.length) req.end(piece);
-      else req.write(piece, () => setTimeout(step, 12));
-    };
-    step();
-  });
-}
