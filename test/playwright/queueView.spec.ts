@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { backToUploads, expect, makeFile, openApp, openSettings, row, test } from './fixtures.ts';
+import { backToUploads, expect, makeFile, openApp, openSettings, row, sha256, test } from './fixtures.ts';
 
 /** Where the screenshots are kept for people to look at (not cleared by the next run of other specs). */
 const SCREENS = 'test-results/screens';
@@ -213,6 +213,53 @@ test('while a file uploads, its row and the totals give the time left at the mea
     // Done: no time left is shown for sent files.
     await expect(page.locator('.queue .eta')).toHaveCount(0);
     await expect(page.locator('.totals')).toContainText('Nothing left to send.');
+  } finally {
+    await link.close();
+  }
+});
+
+/** Bytes a row says have reached the server ("140.7 KB of 8.0 MB"), or -1 while it shows none. */
+async function shownSent(page: Page, name: string): Promise<number> {
+  const text = (await row(page, name).locator('.bytes').textContent()) ?? '';
+  const match = /^([\d.]+) (B|KB|MB|GB) of /.exec(text.trim());
+  if (!match) return -1;
+  const unit = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9 }[match[2] as 'B' | 'KB' | 'MB' | 'GB'];
+  return Number(match[1]) * unit;
+}
+
+test('the queue stays right over a reload, and in the app opened again while the worker uploads', async ({
+  page,
+  server,
+}) => {
+  // 300 kB/s: an 8 MB video takes about 27 s, so the page can go and come back mid-upload.
+  const link = await startLinkEmulator(server.url, { uplinkBytesPerSec: 300_000, delayMs: 100 });
+  try {
+    await openApp(page, server, link.url);
+    const video = makeFile(8_000_000, 31);
+    await page
+      .getByLabel('Add files')
+      .setInputFiles({ name: 'bilge.mp4', mimeType: 'video/mp4', buffer: video });
+    await expect(row(page, 'bilge.mp4').locator('.status')).toHaveText('Uploading');
+    await expect.poll(() => shownSent(page, 'bilge.mp4'), { timeout: 30_000 }).toBeGreaterThan(0);
+    const beforeReload = await shownSent(page, 'bilge.mp4');
+
+    await page.reload();
+    await expect(row(page, 'bilge.mp4').locator('.status')).toHaveText('Uploading');
+    await expect(page.locator('.totals')).toContainText(/^1 file to send · /);
+    await expect.poll(() => shownSent(page, 'bilge.mp4'), { timeout: 30_000 }).toBeGreaterThan(beforeReload);
+    const beforeClose = await shownSent(page, 'bilge.mp4');
+
+    // Every page closed: the worker goes on alone; the app opened again shows where it is.
+    const again = await page.context().newPage();
+    await page.close();
+    await again.goto(link.url);
+    await expect(again.getByRole('heading', { name: 'Upload queue' })).toBeVisible();
+    await expect(row(again, 'bilge.mp4').locator('.status')).toHaveText(/Uploading|Uploaded/);
+    await expect.poll(() => shownSent(again, 'bilge.mp4'), { timeout: 30_000 }).toBeGreaterThan(beforeClose);
+    await expect(row(again, 'bilge.mp4').locator('.status')).toHaveText('Uploaded', { timeout: 90_000 });
+    await expect(again.locator('.totals')).toContainText('Nothing left to send.');
+    const stored = await server.uploads();
+    expect(stored.filter((u) => u.sha256 === sha256(video))).toHaveLength(1);
   } finally {
     await link.close();
   }
