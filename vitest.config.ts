@@ -28,6 +28,9 @@ const FLEET_SUITES = [
   'test/server/stall.test.ts',
 ];
 
+/** Compiles the server once per project for the suites that run it as its own process. */
+const COMPILED_SERVER = 'test/support/compiledServer.setup.ts';
+
 export default defineConfig({
   test: {
     environment: 'node',
@@ -47,6 +50,7 @@ export default defineConfig({
           name: 'tus-browser',
           include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
           env: { TUS_BUILD: 'browser' },
+          globalSetup: [COMPILED_SERVER],
         },
       },
       {
@@ -55,7 +59,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'fleet-backends', include: FLEET_SUITES, env: { TENDER_TEST_BACKENDS: 'fleet' } },
+        test: {
+          name: 'fleet-backends',
+          include: FLEET_SUITES,
+          env: { TENDER_TEST_BACKENDS: 'fleet' },
+          globalSetup: [COMPILED_SERVER],
+        },
       },
     ],
   },

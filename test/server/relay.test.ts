@@ -1,24 +1,22 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LinkEmulator, startLinkEmulator } from '../support/linkEmulator.ts';
-import { type Compiled, compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import { ADMIN, bytes, listRecords, sha256, startServer, type TestServer, until } from './helpers.ts';
 import { enrollAt, newBox as newBoxIn, startRelay as startRelayOn, uploadOnBoard } from './relayBox.ts';
 
 const MiB = 1024 * 1024;
 
-let compiled: Compiled;
+const compiled = compiledServer();
 let shore: TestServer;
 const roots: string[] = [];
 
 beforeAll(async () => {
-  compiled = compileServer();
   shore = await startServer();
 }, 120_000);
 afterAll(async () => {
   shore.tender.server.closeAllConnections();
   await shore.close();
-  compiled.remove();
   for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
 });
 
