@@ -16,7 +16,8 @@ const ENGINE_TESTS = [
 
 /**
  * Black-box server suites that do not depend on where the server keeps its state: they run once on
- * the embedded backends and once more on the fleet's (see test/support/fleet/testBackends.ts).
+ * the embedded backends and once more on the fleet's (see test/support/fleet/testBackends.ts),
+ * started once for all of them.
  */
 const FLEET_SUITES = [
   'test/server/protocol.test.ts',
@@ -63,7 +64,7 @@ export default defineConfig({
           name: 'fleet-backends',
           include: FLEET_SUITES,
           env: { TENDER_TEST_BACKENDS: 'fleet' },
-          globalSetup: [COMPILED_SERVER],
+          globalSetup: [COMPILED_SERVER, 'test/support/fleet/fleetServices.setup.ts'],
         },
       },
     ],
