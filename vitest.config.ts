@@ -36,6 +36,9 @@ export default defineConfig({
   test: {
     environment: 'node',
     testTimeout: 30_000,
+    // Vitest's default is one worker fewer than the cores: one file at a time on a 2-core machine,
+    // though most of these files wait on servers, child processes and timers rather than the CPU.
+    maxWorkers: '100%',
     projects: [
       {
         extends: true,
