@@ -9,9 +9,9 @@ import { Stopper } from '../shared/Stopper.ts';
 import type { SpendTotals } from '../shared/spendLedger.ts';
 import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
 import { reconsiderAdmission } from '../shared/transitions.ts';
-import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
+import { createTusUploader } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
-import { drainUntil, linkChunks } from '../shared/uploadAgent.ts';
+import { askDedupe, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
 import { nodeFetchStack } from './nodeFetchStack.ts';
 import { SqliteAgentState } from './SqliteAgentState.ts';
@@ -235,20 +235,16 @@ export class Forwarder {
       chunkSize: linkChunks(this.link, this.rules, () => this.#runUntil - this.#clock.now()),
       getHeaders: async () => ({ Authorization: `Bearer ${this.#opts.token}` }),
       blockChecksums: true,
-      alreadyStored: async (item, headers) => {
-        const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });
-        this.rules.count(600 + body.length, 'control');
-        const res = await fetch(new URL('/api/dedupe', this.#opts.shore), {
-          method: 'POST',
-          headers: { ...headers, 'Content-Type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
-        });
-        const text = await res.text();
-        this.rules.count(250 + text.length, 'control');
-        this.link.traffic.answered();
-        return storedRecordId(res.status, text);
-      },
+      alreadyStored: askDedupe(
+        {
+          fetch: (url, { timeoutMs, ...init }) =>
+            fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+          link: this.link,
+          rules: this.rules,
+        },
+        new URL('/api/dedupe', this.#opts.shore).href,
+        DEDUPE_TIMEOUT_MS,
+      ),
     });
 
   async #forward(): Promise<void> {
