@@ -11,7 +11,7 @@ import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
 import { reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
-import { askDedupe, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
+import { askDedupe, changeEach, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
 import { nodeFetchStack } from './nodeFetchStack.ts';
 import { SqliteAgentState } from './SqliteAgentState.ts';
@@ -202,8 +202,7 @@ export class Forwarder {
   async setSettings(settings: LinkSettings): Promise<void> {
     await this.state.setSettings(settings);
     await this.rules.load();
-    const now = this.#clock.now();
-    for (const item of await this.store.all()) await this.store.update(item.id, reconsiderAdmission(now));
+    await changeEach(this.store, reconsiderAdmission(this.#clock.now()));
     this.#clock.wake();
   }
 
