@@ -14,6 +14,7 @@ import { awaitingShore, checkShore, type ShoreCheck } from '../shared/shoreStage
 import { timerClock } from '../shared/timerClock.ts';
 import { forgetBackoff as backoffForgotten, reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader } from '../shared/tusUploader.ts';
+import type { QueueItem } from '../shared/types.ts';
 import {
   askDedupe,
   type ControlHome,
@@ -140,10 +141,12 @@ export async function requestSync(): Promise<boolean> {
   }
 }
 
+/** True for an item that still waits to be uploaded. */
+const isPending = (i: QueueItem) => i.status === 'waiting' || i.status === 'uploading';
+
 /** True when some item still waits to be uploaded. */
-export async function hasPendingWork(): Promise<boolean> {
-  const items = await store.all();
-  return items.some((i) => i.status === 'waiting' || i.status === 'uploading');
+async function hasPendingWork(): Promise<boolean> {
+  return (await store.all()).some(isPending);
 }
 
 /** How long a sync run waits for the worker to see the link it was fired for. */
@@ -309,7 +312,13 @@ export function checkAshore(): Promise<ShoreCheck> {
   return shoreCheck;
 }
 
-/** At a start of the worker: asks again while some uploaded file is not yet known to be ashore. */
-export async function checkAshoreIfAwaited(): Promise<void> {
-  if ((await store.all()).some(awaitingShore)) await checkAshore();
+/**
+ * A start of the worker, from one read of the queue: asks the server again, in the background,
+ * while some uploaded file is not yet known to be ashore; resolves true when some item still waits
+ * to be uploaded.
+ */
+export async function checkOnWake(): Promise<boolean> {
+  const items = await store.all();
+  if (items.some(awaitingShore)) void checkAshore().catch(() => undefined);
+  return items.some(isPending);
 }
