@@ -7,13 +7,13 @@ import { LinkWatch } from '../shared/linkWatch.ts';
 import { applyChange, type Change } from '../shared/queueStore.ts';
 import { Stopper } from '../shared/Stopper.ts';
 import type { SpendTotals } from '../shared/spendLedger.ts';
-import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
+import type { WakeableClock } from '../shared/timerClock.ts';
 import { reconsiderAdmission } from '../shared/transitions.ts';
 import { createTusUploader } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
 import { askDedupe, changeEach, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
-import { nodeFetchStack } from './nodeFetchStack.ts';
+import { nodeClock, nodeFetchStack } from './nodeFetchStack.ts';
 import { SqliteAgentState } from './SqliteAgentState.ts';
 import { SqliteQueueStore } from './SqliteQueueStore.ts';
 
@@ -75,7 +75,7 @@ export class Forwarder {
   readonly link: LinkWatch;
   readonly rules: UploadRules;
   readonly #opts: ForwarderOptions;
-  readonly #clock: WakeableClock = timerClock({ setTimeout, clearTimeout });
+  readonly #clock: WakeableClock = nodeClock();
   readonly #stopper = new Stopper();
   #status: { state: ForwardStatus['state']; reason: string | null } = { state: 'starting', reason: null };
   #loop: Promise<void> | null = null;
@@ -96,7 +96,7 @@ export class Forwarder {
     const shore = new URL(opts.shore);
     const warn = (message: string, err: unknown) => opts.log('warn', message, { error: String(err) });
     this.rules = new UploadRules({
-      clock: timerClock({ setTimeout, clearTimeout }),
+      clock: nodeClock(),
       settings: this.state,
       spend: this.state,
       hints: () => ({ saveData: false }),
@@ -105,7 +105,7 @@ export class Forwarder {
       warn,
     });
     this.link = new LinkWatch({
-      clock: timerClock({ setTimeout, clearTimeout }),
+      clock: nodeClock(),
       probe: async (signal, timeoutMs) => {
         const res = await fetch(new URL('/probe', shore), {
           signal: AbortSignal.any([abortSignalOf(signal), AbortSignal.timeout(timeoutMs)]),
