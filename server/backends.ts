@@ -21,8 +21,8 @@ import type { UploadBytes } from './uploadBytes.ts';
 /** One dependency's state, as /healthz reports it. */
 export type Check = { ok: boolean; reason?: string };
 
-/** A dependency /healthz asks about; `required` ones down make it answer 503. */
-export type Probe = { name: string; required: boolean; check(): Promise<Check> };
+/** A dependency /healthz asks about; any one down makes it answer 503. */
+export type Probe = { name: string; check(): Promise<Check> };
 
 /** The storage and shared state one instance runs on, whichever config chose. */
 export type Backends = {
@@ -201,10 +201,9 @@ function errorText(error: unknown): string {
 }
 
 /** A probe that fails when `ask` throws or takes longer than PROBE_TIMEOUT_MS. */
-export function dependency(name: string, ask: () => Promise<unknown>, required = true): Probe {
+export function dependency(name: string, ask: () => Promise<unknown>): Probe {
   return {
     name,
-    required,
     check: async () => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {
