@@ -9,7 +9,7 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import { describeUnfinished, type Partial } from './partials.ts';
 import type { RecordQuery, UploadRecords } from './records.ts';
-import { send, sendJson } from './respond.ts';
+import { send, sendJson, sendNotAllowed } from './respond.ts';
 import { storedKey, type UploadBytes } from './uploadBytes.ts';
 
 /** Collaborators of the admin API. */
@@ -138,8 +138,7 @@ function allow(
   methods = ['GET', 'HEAD'],
 ) {
   if (methods.includes(req.method ?? '')) return true;
-  res.setHeader('Allow', header);
-  sendJson(res, 405, { error: 'method not allowed' });
+  sendNotAllowed(res, header);
   return false;
 }
 

@@ -1,7 +1,4 @@
-import fs from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import os from 'node:os';
 import { handleAdmin } from './adminApi.ts';
 import { Auth } from './auth.ts';
@@ -9,7 +6,6 @@ import { dependency, openBackends } from './backends.ts';
 import { publicBaseUrl, type TenderConfig } from './config.ts';
 import { ConnectionGuard } from './connectionGuard.ts';
 import { applyCors, sendPreflight } from './cors.ts';
-import { countingRequest } from './countingRequest.ts';
 import { handleDevice } from './deviceApi.ts';
 import { DeviceRequests } from './deviceRequests.ts';
 import { DiskRoom } from './diskRoom.ts';
@@ -18,6 +14,7 @@ import { enrolmentLink } from './enrolmentCodes.ts';
 import { Faults } from './faults.ts';
 import { TypeAllowlist } from './fileTypes.ts';
 import { checkHealth } from './health.ts';
+import { listen } from './listen.ts';
 import { jsonLogger, type Logger } from './log.ts';
 import { Metrics } from './metrics.ts';
 import { Relay } from './relay.ts';
@@ -244,45 +241,14 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
       else sendText(res, 500, 'Internal error\n');
     });
   };
-  const tls =
-    config.tlsCert && config.tlsKey
-      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
-      : undefined;
-  // Node checks header deadlines on this interval; its 30 s default would stretch a short deadline.
-  const serverOptions = {
-    IncomingMessage: countingRequest(metrics, (url) => isUploadPath(pathOf(url))),
-    connectionsCheckingInterval: 1_000,
-  };
-  const server: http.Server = tls
-    ? https.createServer({ ...serverOptions, ...tls }, onRequest)
-    : http.createServer(serverOptions, onRequest);
-  guard.attach(server);
-  // A 10 MB PATCH at 256 kbit/s takes longer than Node's default 300 s limit for a whole request.
-  // Dead and stalled peers are caught by the idle timeout below instead.
-  server.requestTimeout = 0;
-  // Every request's headers must be in by then; the token is in the headers, so this is also the
-  // deadline for a connection that has not authenticated (its body is never read: see guard.watch).
-  server.headersTimeout = config.headersTimeoutMs;
-  // Stall detector: no byte read or written for idleTimeoutMs. Destroying the socket also aborts the
-  // tus request, which releases its upload lock at once, so the client's resume is not held up.
-  server.setTimeout(config.idleTimeoutMs, (socket) => socket.destroy());
-  // New connections cost several satellite round trips; keep idle ones as long as a stall would be.
-  server.keepAliveTimeout = config.idleTimeoutMs;
-
+  let server: http.Server;
+  let port: number;
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    ({ server, url, port } = await listen(config, metrics, guard, onRequest));
   } catch (error) {
     await backends.close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
-  url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   instance ||= `${os.hostname()}:${port}`;
 
   // Catch up on work a crash may have left (completed but unrecorded uploads), then expire on a schedule.

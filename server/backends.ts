@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { type Locker, MemoryLocker } from '@tus/server';
 import type { TenderConfig } from './config.ts';
 import { watchDatabase } from './databaseWatch.ts';
@@ -15,14 +15,14 @@ import { MemoryPatchProgress, type PatchProgress } from './patchProgress.ts';
 import { openPostgres } from './pg/index.ts';
 import { SqliteUploadRecords, type UploadRecords } from './records.ts';
 import { openRedisShared } from './redisShared.ts';
-import { s3Bytes } from './s3/s3Bytes.ts';
+import { S3Bytes } from './s3/s3Bytes.ts';
 import type { UploadBytes } from './uploadBytes.ts';
 
 /** One dependency's state, as /healthz reports it. */
 export type Check = { ok: boolean; reason?: string };
 
-/** A dependency /healthz asks about; `required` ones down make it answer 503. */
-export type Probe = { name: string; required: boolean; check(): Promise<Check> };
+/** A dependency /healthz asks about; any one down makes it answer 503. */
+export type Probe = { name: string; check(): Promise<Check> };
 
 /** The storage and shared state one instance runs on, whichever config chose. */
 export type Backends = {
@@ -145,10 +145,11 @@ async function openBytes(
 ): Promise<UploadBytes> {
   const s3 = config.s3;
   if (!s3) return new FileBytes(config.dataDir);
-  const bucket = new S3Client(s3Client(s3));
-  closers.push(() => bucket.destroy());
+  // The bytes' own client answers the health probe too: one connection pool, closed with the rest.
+  const bytes = s3BytesFor(s3, path.join(config.dataDir, 's3-staging'));
+  closers.push(() => bytes.destroy());
   const head = () =>
-    bucket.send(new HeadBucketCommand({ Bucket: s3.bucket })).catch((error: unknown) => {
+    bytes.headBucket().catch((error: unknown) => {
       throw new Error(errorText(error));
     });
   // A wrong bucket, endpoint or key is found at start, not with the first upload.
@@ -156,7 +157,7 @@ async function openBytes(
     throw new Error(`S3 bucket ${s3.bucket} is not reachable: ${error.message}`);
   });
   probes.push(dependency('s3', head));
-  return uploadBytesFor(config);
+  return bytes;
 }
 
 /**
@@ -167,9 +168,11 @@ export function uploadBytesFor(
   config: Pick<TenderConfig, 'dataDir' | 's3'>,
   stagingDir = path.join(config.dataDir, 's3-staging'),
 ): UploadBytes {
-  const s3 = config.s3;
-  if (!s3) return new FileBytes(config.dataDir);
-  return s3Bytes({
+  return config.s3 ? s3BytesFor(config.s3, stagingDir) : new FileBytes(config.dataDir);
+}
+
+function s3BytesFor(s3: S3Config, stagingDir: string): S3Bytes {
+  return new S3Bytes({
     client: s3Client(s3),
     bucket: s3.bucket,
     prefix: s3.prefix,
@@ -201,10 +204,9 @@ function errorText(error: unknown): string {
 }
 
 /** A probe that fails when `ask` throws or takes longer than PROBE_TIMEOUT_MS. */
-export function dependency(name: string, ask: () => Promise<unknown>, required = true): Probe {
+export function dependency(name: string, ask: () => Promise<unknown>): Probe {
   return {
     name,
-    required,
     check: async () => {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<never>((_, reject) => {

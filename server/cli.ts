@@ -27,10 +27,9 @@ type Store = { devices: Devices; codes: EnrolmentCodes; partials: Partials; clos
 // <TENDER_DATA_DIR>/tender.db is safe beside a running server (WAL); with PostgreSQL, every instance
 // hears of a revocation or drop request as it commits.
 async function openStore(config: TenderConfig): Promise<Store> {
-  const connectionString = process.env.TENDER_DATABASE_URL?.trim();
-  if (connectionString) {
-    const schema = process.env.TENDER_DATABASE_SCHEMA?.trim() || undefined;
-    return openPostgres({ connectionString, schema, maxConnections: 1 });
+  const { database } = config;
+  if (database) {
+    return openPostgres({ connectionString: database.url, schema: database.schema, maxConnections: 1 });
   }
   const db = openDatabase(config.dataDir);
   return {

@@ -8,7 +8,7 @@ import type { Logger } from './log.ts';
 import { checkMetadata } from './metadata.ts';
 import type { Metrics } from './metrics.ts';
 import type { UploadRecords } from './records.ts';
-import { sendJson } from './respond.ts';
+import { sendJson, sendNotAllowed } from './respond.ts';
 import type { Uploads } from './uploads.ts';
 
 /** Collaborators of the device API. */
@@ -103,7 +103,6 @@ export async function handleDevice(
 }
 
 function notAllowed(res: http.ServerResponse, allow: string): true {
-  res.setHeader('Allow', allow);
-  sendJson(res, 405, { error: 'method not allowed' });
+  sendNotAllowed(res, allow);
   return true;
 }

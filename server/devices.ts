@@ -29,7 +29,7 @@ export type DeviceRow = {
 
 /** Longest device name accepted; it ends up in folder names and the admin UI. */
 export const MAX_DEVICE_NAME = 100;
-// A busy device would otherwise cost a database write per request.
+// A busy device would otherwise cost a database write per request (per instance).
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Enrolled devices and their credentials. Asynchronous so a networked database can stand behind it. */
@@ -49,7 +49,7 @@ export interface Devices {
 /** Device credentials in SQLite's `devices` table; tokens are stored as SHA-256 hashes. */
 export class SqliteDevices implements Devices {
   private readonly db: Database.Database;
-  private readonly lastSeenWritten = new Map<string, number>();
+  private readonly lastSeen = new LastSeenWrites();
   private readonly byHash: Database.Statement<[Buffer], DeviceRow>;
 
   constructor(db: Database.Database) {
@@ -88,18 +88,14 @@ export class SqliteDevices implements Devices {
 
   async authenticate(token: string): Promise<DeviceAuth> {
     const hash = hashToken(token);
-    const row = this.byHash.get(hash);
-    // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
-    if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at) return { ok: false, reason: 'revoked' };
-    this.touch(row.id);
-    return { ok: true, device: deviceOf(row) };
+    const auth = authOf(this.byHash.get(hash), hash);
+    if (auth.ok) this.touch(auth.device.deviceId);
+    return auth;
   }
 
   private touch(deviceId: string): void {
     const now = Date.now();
-    if (now - (this.lastSeenWritten.get(deviceId) ?? 0) < LAST_SEEN_RESOLUTION_MS) return;
-    this.lastSeenWritten.set(deviceId, now);
+    if (!this.lastSeen.due(deviceId, now)) return;
     this.db
       .prepare('UPDATE devices SET last_seen_at = ? WHERE id = ?')
       .run(new Date(now).toISOString(), deviceId);
@@ -115,6 +111,26 @@ export function cleanDeviceName(name: unknown): string {
     throw new Error(`device name is longer than ${MAX_DEVICE_NAME} characters`);
   if (/[\p{Cc}\p{Cf}]/u.test(clean)) throw new Error('device name must not contain control characters');
   return clean;
+}
+
+/** What the row found by a token's hash means: an unknown token, a revoked device, or the device. */
+export function authOf(row: DeviceRow | undefined, hash: Buffer): DeviceAuth {
+  // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
+  if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
+  if (row.revoked_at) return { ok: false, reason: 'revoked' };
+  return { ok: true, device: deviceOf(row) };
+}
+
+/** When this process last wrote each device's last-seen time: at most once per LAST_SEEN_RESOLUTION_MS. */
+export class LastSeenWrites {
+  private readonly written = new Map<string, number>();
+
+  /** Whether `deviceId`'s last-seen time is due to be written at `now`; if so, it counts as written. */
+  due(deviceId: string, now: number): boolean {
+    if (now - (this.written.get(deviceId) ?? 0) < LAST_SEEN_RESOLUTION_MS) return false;
+    this.written.set(deviceId, now);
+    return true;
+  }
 }
 
 /** The device a row holds. */

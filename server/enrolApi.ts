@@ -4,7 +4,7 @@ import type { ConnectionGuard } from './connectionGuard.ts';
 import type { Devices } from './devices.ts';
 import { ENROLMENT_CODE, type EnrolmentCodes } from './enrolmentCodes.ts';
 import type { Logger } from './log.ts';
-import { sendJson } from './respond.ts';
+import { sendJson, sendNotAllowed } from './respond.ts';
 
 /** Collaborators of the enrolment exchange. */
 export type EnrolApiOptions = {
@@ -37,10 +37,7 @@ export async function handleEnrol(
     res.setHeader('Retry-After', String(wait));
     return sendJson(res, 429, { error: 'too many failed sign-in attempts from this address' });
   }
-  if (req.method !== 'POST') {
-    res.setHeader('Allow', 'POST');
-    return sendJson(res, 405, { error: 'method not allowed' });
-  }
+  if (req.method !== 'POST') return sendNotAllowed(res, 'POST');
   const deadline = setTimeout(() => req.socket.destroy(), BODY_DEADLINE_MS);
   let code: unknown;
   try {

@@ -1,7 +1,7 @@
 import type { Check, Probe } from './backends.ts';
 import type { Relay } from './relay.ts';
 
-/** The /healthz body: `ok` is false (and the status 503) when a required dependency is down. */
+/** The /healthz body: `ok` is false (and the status 503) when a dependency is down. */
 export type Health = {
   ok: boolean;
   instance: string;
@@ -11,21 +11,15 @@ export type Health = {
   relay?: { state: string; reason: string | null };
 };
 
-/** Asks every dependency at once; a load balancer takes an instance whose required one failed out. */
+/** Asks every dependency at once; a load balancer takes an instance with one down out. */
 export async function checkHealth(instance: string, probes: Probe[], relay: Relay | null): Promise<Health> {
   const [results, forwarding] = await Promise.all([
     Promise.all(probes.map((p) => p.check())),
     relay?.status(),
   ]);
-  const checks: Record<string, Check> = {};
-  let ok = true;
-  probes.forEach((p, i) => {
-    const result = results[i] as Check;
-    checks[p.name] = result;
-    if (p.required && !result.ok) ok = false;
-  });
+  const checks = Object.fromEntries(probes.map((p, i) => [p.name, results[i] as Check]));
   return {
-    ok,
+    ok: results.every((r) => r.ok),
     instance,
     checks,
     ...(forwarding && { relay: { state: forwarding.state, reason: forwarding.reason } }),

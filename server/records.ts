@@ -100,38 +100,21 @@ export class SqliteUploadRecords implements UploadRecords {
   }
 
   async list(query: RecordQuery = {}): Promise<UploadRecord[]> {
-    const where: string[] = [];
     const params: Record<string, string | number> = {};
-    if (query.device) {
-      where.push('device_id = @device');
-      params.device = query.device;
-    }
-    if (query.since) {
-      where.push('received_at >= @since');
-      params.since = query.since;
-    }
-    if (query.until) {
-      where.push('received_at < @until');
-      params.until = query.until;
-    }
-    if (query.type) {
-      const family = /^([^/]+)\/?\*?$/.exec(query.type);
-      if (family) {
-        where.push("type LIKE @type ESCAPE '\\'");
-        params.type = `${escapeLike(family[1] ?? '')}/%`;
-      } else {
-        where.push('type = @type');
-        params.type = query.type;
-      }
-    }
-    if (query.q) {
-      where.push("(name LIKE @q ESCAPE '\\' OR metadata LIKE @q ESCAPE '\\')");
-      params.q = `%${escapeLike(query.q)}%`;
-    }
-    params.limit = query.limit ?? 100;
-    params.offset = query.offset ?? 0;
+    const param = (value: string | number) => {
+      const name = `p${Object.keys(params).length}`;
+      params[name] = value;
+      return `@${name}`;
+    };
+    const where = recordConditions(
+      query,
+      param,
+      (column, pattern) => `${column} LIKE ${pattern} ESCAPE '\\'`,
+    );
+    const limit = param(query.limit ?? 100);
+    const offset = param(query.offset ?? 0);
     const sql = `SELECT * FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-                 ORDER BY received_at DESC, rowid DESC LIMIT @limit OFFSET @offset`;
+                 ORDER BY received_at DESC, rowid DESC LIMIT ${limit} OFFSET ${offset}`;
     return this.db.prepare<[Record<string, string | number>], RecordRow>(sql).all(params).map(fromRow);
   }
 
@@ -144,6 +127,31 @@ export class SqliteUploadRecords implements UploadRecords {
     const row = this.findStmt.get(sha256, size);
     return row && fromRow(row);
   }
+}
+
+/**
+ * The SQL conditions of `query`, the same on every database: `param` adds a value and returns its
+ * placeholder, `like` spells an ASCII-case-insensitive LIKE with backslash escapes in the dialect.
+ */
+export function recordConditions(
+  query: RecordQuery,
+  param: (value: string | number) => string,
+  like: (column: string, pattern: string) => string,
+): string[] {
+  const where: string[] = [];
+  if (query.device) where.push(`device_id = ${param(query.device)}`);
+  if (query.since) where.push(`received_at >= ${param(query.since)}`);
+  if (query.until) where.push(`received_at < ${param(query.until)}`);
+  if (query.type) {
+    const family = /^([^/]+)\/?\*?$/.exec(query.type);
+    if (family) where.push(like('type', param(`${escapeLike(family[1] ?? '')}/%`)));
+    else where.push(`type = ${param(query.type)}`);
+  }
+  if (query.q) {
+    const q = param(`%${escapeLike(query.q)}%`);
+    where.push(`(${like('name', q)} OR ${like('metadata', q)})`);
+  }
+  return where;
 }
 
 function escapeLike(s: string): string {

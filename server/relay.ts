@@ -6,7 +6,7 @@ import type { Device, Devices } from './devices.ts';
 import type { FileBytes } from './fileBytes.ts';
 import type { Logger } from './log.ts';
 import type { UploadRecord, UploadRecords } from './records.ts';
-import { sendJson } from './respond.ts';
+import { sendJson, sendNotAllowed } from './respond.ts';
 import { storedKey } from './uploadBytes.ts';
 
 /** How far a crew device's upload has got, as its app shows it. */
@@ -82,10 +82,7 @@ export class Relay {
 
   /** GET /api/ashore?ids=a,b: the stage of each of this device's uploads named (others are left out). */
   async handleStages(req: http.IncomingMessage, res: http.ServerResponse, device: Device): Promise<void> {
-    if (req.method !== 'GET') {
-      res.setHeader('Allow', 'GET');
-      return sendJson(res, 405, { error: 'method not allowed' });
-    }
+    if (req.method !== 'GET') return sendNotAllowed(res, 'GET');
     const raw = new URL(req.url ?? '/', 'http://localhost').searchParams.get('ids') ?? '';
     const ids = raw.split(',').filter(Boolean);
     if (ids.length > MAX_IDS) return sendJson(res, 400, { error: `at most ${MAX_IDS} ids at once` });

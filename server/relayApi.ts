@@ -9,7 +9,7 @@ import type { QueueItem } from '../src/shared/types.ts';
 import { addDays, localDay } from '../src/shared/zonedDate.ts';
 import { readJson } from './body.ts';
 import type { Relay } from './relay.ts';
-import { sendJson } from './respond.ts';
+import { sendJson, sendNotAllowed } from './respond.ts';
 
 const OUTBOX_ITEM = /^\/api\/relay\/outbox\/([A-Za-z0-9_-]{1,128})\/(pause|resume|retry|priority)$/;
 const DAYS_SHOWN = 31;
@@ -184,8 +184,7 @@ export async function handleRelayApi(
   const expected =
     pathname === '/api/relay' ? ['GET', 'HEAD'] : pathname.endsWith('/settings') ? ['PUT'] : ['POST'];
   if (!expected.includes(method)) {
-    res.setHeader('Allow', expected.join(', '));
-    sendJson(res, 405, { error: 'method not allowed' });
+    sendNotAllowed(res, expected.join(', '));
     return true;
   }
   if (pathname === '/api/relay') await overview(relay, url, res);

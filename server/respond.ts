@@ -26,6 +26,12 @@ export function sendText(
   send(res, status, body, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
 }
 
+/** Answers 405 Method Not Allowed, naming in `Allow` the methods the resource takes. */
+export function sendNotAllowed(res: http.ServerResponse, allow: string): void {
+  res.setHeader('Allow', allow);
+  sendJson(res, 405, { error: 'method not allowed' });
+}
+
 /** Sends `value` as JSON. */
 export function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), { 'Content-Type': 'application/json; charset=utf-8' });

@@ -178,7 +178,9 @@ export class Uploads {
    * their expiry and bytes no upload owns. Touches nothing another server may be writing.
    */
   async maintain(): Promise<void> {
-    for (const partial of await this.opts.partials.all()) {
+    // Only fully acknowledged uploads have anything to finish: the others cost no read of their own.
+    const finished = (await this.opts.partials.all()).filter((p) => p.acked === p.size);
+    for (const partial of finished) {
       if (this.stopped) return;
       await this.reconcile(partial.id).catch((error: unknown) => {
         this.opts.log('error', 'could not finish upload', { id: partial.id, error: String(error) });

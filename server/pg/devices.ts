@@ -1,6 +1,7 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import {
+  authOf,
   cleanDeviceName,
   type Device,
   type DeviceAuth,
@@ -8,17 +9,16 @@ import {
   type Devices,
   deviceOf,
   type Enrolment,
+  LastSeenWrites,
 } from '../devices.ts';
 import { hashToken, newToken } from '../tokens.ts';
 
 const COLUMNS = 'id, name, token_hash, created_at, revoked_at, last_seen_at';
-// A busy device would otherwise cost a database write per request (per instance).
-const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Device credentials in PostgreSQL's `devices` table; tokens are stored as SHA-256 hashes. */
 export class PgDevices implements Devices {
   private readonly pool: pg.Pool;
-  private readonly lastSeenWritten = new Map<string, number>();
+  private readonly lastSeen = new LastSeenWrites();
 
   constructor(pool: pg.Pool) {
     this.pool = pool;
@@ -65,18 +65,14 @@ export class PgDevices implements Devices {
       `SELECT ${COLUMNS} FROM devices WHERE token_hash = $1`,
       [hash],
     );
-    const row = rows[0];
-    // The lookup is by hash; the explicit comparison keeps the check honest if the query ever changes.
-    if (!row || !timingSafeEqual(row.token_hash, hash)) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at) return { ok: false, reason: 'revoked' };
-    await this.touch(row.id);
-    return { ok: true, device: deviceOf(row) };
+    const auth = authOf(rows[0], hash);
+    if (auth.ok) await this.touch(auth.device.deviceId);
+    return auth;
   }
 
   private async touch(deviceId: string): Promise<void> {
     const now = Date.now();
-    if (now - (this.lastSeenWritten.get(deviceId) ?? 0) < LAST_SEEN_RESOLUTION_MS) return;
-    this.lastSeenWritten.set(deviceId, now);
+    if (!this.lastSeen.due(deviceId, now)) return;
     // Several instances may touch at once; the latest time wins.
     await this.pool.query('UPDATE devices SET last_seen_at = GREATEST(last_seen_at, $1) WHERE id = $2', [
       new Date(now).toISOString(),

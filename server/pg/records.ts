@@ -2,6 +2,7 @@ import type pg from 'pg';
 import {
   type RecordQuery,
   type RecordRow,
+  recordConditions,
   fromRow as recordOf,
   type UploadRecord,
   type UploadRecords,
@@ -17,7 +18,8 @@ const INSERT = `INSERT INTO uploads (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6,
 
 /**
  * Completed uploads in PostgreSQL's `uploads` table. Filters match SQLite's: LIKE there ignores
- * ASCII case only, as ILIKE does here under the "C" collation the columns use.
+ * ASCII case only, as ILIKE does here under the "C" collation the columns use; PostgreSQL's LIKE
+ * escapes with a backslash by default, as the SQLite queries ask for explicitly.
  */
 export class PgUploadRecords implements UploadRecords {
   private readonly pool: pg.Pool;
@@ -39,21 +41,9 @@ export class PgUploadRecords implements UploadRecords {
   }
 
   async list(query: RecordQuery = {}): Promise<UploadRecord[]> {
-    const where: string[] = [];
     const values: (string | number)[] = [];
     const param = (value: string | number) => `$${values.push(value)}`;
-    if (query.device) where.push(`device_id = ${param(query.device)}`);
-    if (query.since) where.push(`received_at >= ${param(query.since)}`);
-    if (query.until) where.push(`received_at < ${param(query.until)}`);
-    if (query.type) {
-      const family = /^([^/]+)\/?\*?$/.exec(query.type);
-      if (family) where.push(`type ILIKE ${param(`${escapeLike(family[1] ?? '')}/%`)}`);
-      else where.push(`type = ${param(query.type)}`);
-    }
-    if (query.q) {
-      const q = param(`%${escapeLike(query.q)}%`);
-      where.push(`(name ILIKE ${q} OR metadata ILIKE ${q})`);
-    }
+    const where = recordConditions(query, param, (column, pattern) => `${column} ILIKE ${pattern}`);
     const limit = param(query.limit ?? 100);
     const offset = param(query.offset ?? 0);
     const sql = `SELECT ${COLUMNS} FROM uploads ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -74,11 +64,6 @@ export class PgUploadRecords implements UploadRecords {
     );
     return rows[0] && fromRow(rows[0]);
   }
-}
-
-// PostgreSQL's LIKE escapes with a backslash by default, as the SQLite queries ask for explicitly.
-function escapeLike(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 function params(r: UploadRecord): (string | number | null)[] {

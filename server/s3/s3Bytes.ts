@@ -42,10 +42,6 @@ export type S3BytesOptions = {
  * `unfinished/<id>.part`, which commits each persist (see tail.ts); any instance can continue it
  * from S3 alone. Finished uploads are assembled, then copied server-side to their key.
  */
-export function s3Bytes(options: S3BytesOptions): S3Bytes {
-  return new S3Bytes(options);
-}
-
 export class S3Bytes implements UploadBytes {
   private readonly calls: MultipartCalls;
   private readonly prefix: string;
@@ -188,6 +184,16 @@ export class S3Bytes implements UploadBytes {
 
   async room(): Promise<number> {
     return this.capacity;
+  }
+
+  /** Asks S3 whether the bucket is there and answers; rejects with the SDK's error if not. */
+  async headBucket(): Promise<void> {
+    await this.calls.s3.headBucket({ Bucket: this.calls.bucketName });
+  }
+
+  /** Closes the client's connections. */
+  destroy(): void {
+    this.calls.s3.destroy();
   }
 
   private keys(id: string): UploadKeys {

@@ -7,13 +7,13 @@ import { LinkWatch } from '../shared/linkWatch.ts';
 import { applyChange, type Change } from '../shared/queueStore.ts';
 import { Stopper } from '../shared/Stopper.ts';
 import type { SpendTotals } from '../shared/spendLedger.ts';
-import { timerClock, type WakeableClock } from '../shared/timerClock.ts';
+import type { WakeableClock } from '../shared/timerClock.ts';
 import { reconsiderAdmission } from '../shared/transitions.ts';
-import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
+import { createTusUploader } from '../shared/tusUploader.ts';
 import { newQueueItem, type QueueItem } from '../shared/types.ts';
-import { drainUntil, linkChunks } from '../shared/uploadAgent.ts';
+import { askDedupe, changeEach, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
 import { UploadRules } from '../shared/uploadRules.ts';
-import { nodeFetchStack } from './nodeFetchStack.ts';
+import { nodeClock, nodeFetchStack } from './nodeFetchStack.ts';
 import { SqliteAgentState } from './SqliteAgentState.ts';
 import { SqliteQueueStore } from './SqliteQueueStore.ts';
 
@@ -75,7 +75,7 @@ export class Forwarder {
   readonly link: LinkWatch;
   readonly rules: UploadRules;
   readonly #opts: ForwarderOptions;
-  readonly #clock: WakeableClock = timerClock({ setTimeout, clearTimeout });
+  readonly #clock: WakeableClock = nodeClock();
   readonly #stopper = new Stopper();
   #status: { state: ForwardStatus['state']; reason: string | null } = { state: 'starting', reason: null };
   #loop: Promise<void> | null = null;
@@ -96,7 +96,7 @@ export class Forwarder {
     const shore = new URL(opts.shore);
     const warn = (message: string, err: unknown) => opts.log('warn', message, { error: String(err) });
     this.rules = new UploadRules({
-      clock: timerClock({ setTimeout, clearTimeout }),
+      clock: nodeClock(),
       settings: this.state,
       spend: this.state,
       hints: () => ({ saveData: false }),
@@ -105,7 +105,7 @@ export class Forwarder {
       warn,
     });
     this.link = new LinkWatch({
-      clock: timerClock({ setTimeout, clearTimeout }),
+      clock: nodeClock(),
       probe: async (signal, timeoutMs) => {
         const res = await fetch(new URL('/probe', shore), {
           signal: AbortSignal.any([abortSignalOf(signal), AbortSignal.timeout(timeoutMs)]),
@@ -202,8 +202,7 @@ export class Forwarder {
   async setSettings(settings: LinkSettings): Promise<void> {
     await this.state.setSettings(settings);
     await this.rules.load();
-    const now = this.#clock.now();
-    for (const item of await this.store.all()) await this.store.update(item.id, reconsiderAdmission(now));
+    await changeEach(this.store, reconsiderAdmission(this.#clock.now()));
     this.#clock.wake();
   }
 
@@ -235,20 +234,16 @@ export class Forwarder {
       chunkSize: linkChunks(this.link, this.rules, () => this.#runUntil - this.#clock.now()),
       getHeaders: async () => ({ Authorization: `Bearer ${this.#opts.token}` }),
       blockChecksums: true,
-      alreadyStored: async (item, headers) => {
-        const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });
-        this.rules.count(600 + body.length, 'control');
-        const res = await fetch(new URL('/api/dedupe', this.#opts.shore), {
-          method: 'POST',
-          headers: { ...headers, 'Content-Type': 'application/json' },
-          body,
-          signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
-        });
-        const text = await res.text();
-        this.rules.count(250 + text.length, 'control');
-        this.link.traffic.answered();
-        return storedRecordId(res.status, text);
-      },
+      alreadyStored: askDedupe(
+        {
+          fetch: (url, { timeoutMs, ...init }) =>
+            fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+          link: this.link,
+          rules: this.rules,
+        },
+        new URL('/api/dedupe', this.#opts.shore).href,
+        DEDUPE_TIMEOUT_MS,
+      ),
     });
 
   async #forward(): Promise<void> {

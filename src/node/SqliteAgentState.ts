@@ -15,6 +15,7 @@ import {
 } from '../shared/spendLedger.ts';
 import type { SettingsSource, SpendStore } from '../shared/uploadRules.ts';
 import { localDay } from '../shared/zonedDate.ts';
+import { migrate } from './migrate.ts';
 
 // Index i upgrades schema version i to i + 1. Only append.
 const MIGRATIONS = [
@@ -38,14 +39,7 @@ export class SqliteAgentState implements SettingsSource, SpendStore, LinkSnapsho
     this.#db = new Database(path.join(dir, 'state.db'));
     this.#db.pragma('busy_timeout = 5000');
     this.#db.pragma('journal_mode = WAL');
-    const version = this.#db.pragma('user_version', { simple: true }) as number;
-    if (version > MIGRATIONS.length) throw new Error(`${dir}/state.db is newer than this Tender; upgrade it`);
-    this.#db
-      .transaction(() => {
-        for (const sql of MIGRATIONS.slice(version)) this.#db.exec(sql);
-        this.#db.pragma(`user_version = ${MIGRATIONS.length}`);
-      })
-      .immediate();
+    migrate(this.#db, MIGRATIONS, () => `${dir}/state.db is newer than this Tender; upgrade it`);
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { type Change, type QueueStore, releasable } from '../shared/queueStore.ts';
 import type { NewFile, QueueItem } from '../shared/types.ts';
+import { migrate } from './migrate.ts';
 import { QueueFiles, refusedWrite } from './QueueFiles.ts';
 
 // Index i upgrades schema version i to i + 1. Only append: queues in the field migrate forward.
@@ -42,7 +43,11 @@ export class SqliteQueueStore implements QueueStore<Blob> {
     this.#db.pragma('journal_mode = WAL');
     // Confirmed offsets live here: a commit must survive power loss, not only a crash.
     this.#db.pragma('synchronous = FULL');
-    migrate(this.#db);
+    migrate(
+      this.#db,
+      MIGRATIONS,
+      (version) => `queue.db has schema version ${version}, newer than this version of Tender knows`,
+    );
     const named = this.#db.prepare('SELECT file FROM items WHERE file IS NOT NULL').pluck().all() as string[];
     this.#files.sweep(new Set(named), ORPHAN_IDLE_MS);
   }
@@ -151,15 +156,4 @@ export class SqliteQueueStore implements QueueStore<Blob> {
       throw error instanceof Database.SqliteError ? refusedWrite(error) : error;
     }
   }
-}
-
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new Error(`queue.db has schema version ${version}, newer than this version of Tender knows`);
-  }
-  db.transaction(() => {
-    for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
-  }).immediate();
 }

@@ -2,7 +2,7 @@ import { type Clock, type DrainOptions, type DrainOutcome, drainQueue } from './
 import type { LinkWatch } from './linkWatch.ts';
 import { applyChange, type Change, type QueueStore } from './queueStore.ts';
 import { reclaim } from './transitions.ts';
-import type { ChunkPolicy } from './tusUploader.ts';
+import { type ChunkPolicy, storedRecordId, type TusUploaderOptions, tusMetadata } from './tusUploader.ts';
 import type { BlobLike, QueueItem } from './types.ts';
 import type { UploadRules } from './uploadRules.ts';
 
@@ -23,6 +23,61 @@ export function linkChunks(link: LinkWatch, rules: UploadRules, msLeft: () => nu
       ),
     succeeded: (bytes) => link.chunks.succeeded(bytes),
     failed: (bytes) => link.chunks.failed(bytes),
+  };
+}
+
+/** The environment's fetch for the uploader's own small requests, giving up after `timeoutMs`. */
+export type ControlFetch = (
+  url: string,
+  init: { method?: string; headers: Record<string, string>; body?: string; timeoutMs: number },
+) => Promise<{ readonly status: number; readonly ok: boolean; text(): Promise<string> }>;
+
+/** Where a control request goes out: the home's fetch, and the link and rules that count it. */
+export interface ControlHome {
+  fetch: ControlFetch;
+  link: LinkWatch;
+  rules: UploadRules;
+}
+
+/** A control request's headers, roughly; its body (or its URL, with no body) is added. */
+const CONTROL_REQUEST_BYTES = 600;
+/** A control answer's headers, roughly; its body is added. */
+const CONTROL_ANSWER_BYTES = 250;
+
+/**
+ * Sends one small request of the uploader's own (dedupe, stages ashore) and reads its answer:
+ * both ways count as control traffic, and the answer tells the link that shore answers.
+ */
+export async function controlRequest(
+  home: ControlHome,
+  url: string,
+  init: Parameters<ControlFetch>[1],
+): Promise<{ status: number; ok: boolean; text: string }> {
+  home.rules.count(CONTROL_REQUEST_BYTES + (init.body ?? url).length, 'control');
+  const res = await home.fetch(url, init);
+  const text = await res.text();
+  home.rules.count(CONTROL_ANSWER_BYTES + text.length, 'control');
+  home.link.traffic.answered();
+  return { status: res.status, ok: res.ok, text };
+}
+
+/**
+ * The uploader's `alreadyStored`: asks `url` (shore's POST /api/dedupe) whether it holds the file.
+ * Bounded by `timeoutMs`: a dead link must not hang a run.
+ */
+export function askDedupe(
+  home: ControlHome,
+  url: string,
+  timeoutMs: number,
+): NonNullable<TusUploaderOptions['alreadyStored']> {
+  return async (item, headers) => {
+    const res = await controlRequest(home, url, {
+      method: 'POST',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) }),
+      timeoutMs,
+    });
+    return storedRecordId(res.status, res.text);
   };
 }
 

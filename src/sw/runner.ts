@@ -13,8 +13,16 @@ import { type Change, refusedWriteMessage } from '../shared/queueStore.ts';
 import { awaitingShore, checkShore, type ShoreCheck } from '../shared/shoreStage.ts';
 import { timerClock } from '../shared/timerClock.ts';
 import { forgetBackoff as backoffForgotten, reconsiderAdmission } from '../shared/transitions.ts';
-import { createTusUploader, storedRecordId, tusMetadata } from '../shared/tusUploader.ts';
-import { changeEach as changeEachIn, drainUntil, linkChunks } from '../shared/uploadAgent.ts';
+import { createTusUploader } from '../shared/tusUploader.ts';
+import type { QueueItem } from '../shared/types.ts';
+import {
+  askDedupe,
+  type ControlHome,
+  changeEach as changeEachIn,
+  controlRequest,
+  drainUntil,
+  linkChunks,
+} from '../shared/uploadAgent.ts';
 import { tellIfAshore } from './ashore.ts';
 import { announce } from './bridge.ts';
 import { link } from './link.ts';
@@ -46,6 +54,13 @@ async function authHeaders(): Promise<Record<string, string>> {
   return credential ? { Authorization: `Bearer ${credential.token}` } : {};
 }
 
+/** The worker's own small requests to the server, counted on the link. */
+const control: ControlHome = {
+  fetch: (url, { timeoutMs, ...init }) => fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+  link,
+  rules,
+};
+
 const uploader = createTusUploader({
   endpoint: new URL(TUS_ENDPOINT, self.location.origin).href,
   httpStack: new FetchHttpStack({
@@ -64,21 +79,7 @@ const uploader = createTusUploader({
   chunkSize: linkChunks(link, rules, () => runDeadline - Date.now()),
   getHeaders: authHeaders,
   blockChecksums: true,
-  alreadyStored: async (item, headers) => {
-    // Bounded: a dead link must not hang a run that holds the runner lock.
-    const body = JSON.stringify({ sha256: item.sha256, size: item.size, metadata: tusMetadata(item) });
-    rules.count(600 + body.length, 'control');
-    const res = await fetch('/api/dedupe', {
-      method: 'POST',
-      headers: { ...headers, 'Content-Type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(DEDUPE_TIMEOUT_MS),
-    });
-    const text = await res.text();
-    rules.count(250 + text.length, 'control');
-    link.traffic.answered();
-    return storedRecordId(res.status, text);
-  },
+  alreadyStored: askDedupe(control, '/api/dedupe', DEDUPE_TIMEOUT_MS),
 });
 
 /** When the current run's last chunk must have been answered: before Chromium stops the worker. */
@@ -140,10 +141,12 @@ export async function requestSync(): Promise<boolean> {
   }
 }
 
+/** True for an item that still waits to be uploaded. */
+const isPending = (i: QueueItem) => i.status === 'waiting' || i.status === 'uploading';
+
 /** True when some item still waits to be uploaded. */
-export async function hasPendingWork(): Promise<boolean> {
-  const items = await store.all();
-  return items.some((i) => i.status === 'waiting' || i.status === 'uploading');
+async function hasPendingWork(): Promise<boolean> {
+  return (await store.all()).some(isPending);
 }
 
 /** How long a sync run waits for the worker to see the link it was fired for. */
@@ -279,12 +282,8 @@ export async function syncNeedsRetry(result: RunResult): Promise<boolean> {
 /** Asks the server about `ids` (GET /api/ashore), within a bounded time, counting its bytes as control traffic. */
 async function askStages(ids: string[], headers: Record<string, string>): Promise<unknown> {
   const url = `/api/ashore?ids=${ids.map(encodeURIComponent).join(',')}`;
-  rules.count(600 + url.length, 'control');
-  const res = await fetch(url, { headers, signal: AbortSignal.timeout(ASHORE_TIMEOUT_MS) });
-  const text = await res.text();
-  rules.count(250 + text.length, 'control');
-  link.traffic.answered();
-  return res.ok ? JSON.parse(text) : null;
+  const res = await controlRequest(control, url, { headers, timeoutMs: ASHORE_TIMEOUT_MS });
+  return res.ok ? JSON.parse(res.text) : null;
 }
 
 let shoreCheck: Promise<ShoreCheck> | null = null;
@@ -313,7 +312,13 @@ export function checkAshore(): Promise<ShoreCheck> {
   return shoreCheck;
 }
 
-/** At a start of the worker: asks again while some uploaded file is not yet known to be ashore. */
-export async function checkAshoreIfAwaited(): Promise<void> {
-  if ((await store.all()).some(awaitingShore)) await checkAshore();
+/**
+ * A start of the worker, from one read of the queue: asks the server again, in the background,
+ * while some uploaded file is not yet known to be ashore; resolves true when some item still waits
+ * to be uploaded.
+ */
+export async function checkOnWake(): Promise<boolean> {
+  const items = await store.all();
+  if (items.some(awaitingShore)) void checkAshore().catch(() => undefined);
+  return items.some(isPending);
 }

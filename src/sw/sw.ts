@@ -4,9 +4,8 @@ import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { isPageMessage, SYNC_TAG } from '../shared/messages.ts';
 import {
   checkAshore,
-  checkAshoreIfAwaited,
+  checkOnWake,
   forgetBackoff,
-  hasPendingWork,
   interrupt,
   nudge,
   queueStore,
@@ -102,8 +101,7 @@ self.addEventListener('online', () => void forgetBackoff().then(wake));
  * and to learn which files an on-board relay has since sent ashore.
  */
 async function wake(): Promise<void> {
-  void checkAshoreIfAwaited().catch(() => undefined);
-  if (!(await hasPendingWork())) return;
+  if (!(await checkOnWake())) return;
   if (!(await requestSync())) await runQueue('wake');
 }
 
