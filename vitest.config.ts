@@ -16,7 +16,8 @@ const ENGINE_TESTS = [
 
 /**
  * Black-box server suites that do not depend on where the server keeps its state: they run once on
- * the embedded backends and once more on the fleet's (see test/support/fleet/testBackends.ts).
+ * the embedded backends and once more on the fleet's (see test/support/fleet/testBackends.ts),
+ * started once for all of them.
  */
 const FLEET_SUITES = [
   'test/server/protocol.test.ts',
@@ -28,10 +29,16 @@ const FLEET_SUITES = [
   'test/server/stall.test.ts',
 ];
 
+/** Compiles the server once per project for the suites that run it as its own process. */
+const COMPILED_SERVER = 'test/support/compiledServer.setup.ts';
+
 export default defineConfig({
   test: {
     environment: 'node',
     testTimeout: 30_000,
+    // Vitest's default is one worker fewer than the cores: one file at a time on a 2-core machine,
+    // though most of these files wait on servers, child processes and timers rather than the CPU.
+    maxWorkers: '100%',
     projects: [
       {
         extends: true,
@@ -47,6 +54,7 @@ export default defineConfig({
           name: 'tus-browser',
           include: ['test/unit/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fleet/**/*.test.ts'],
           env: { TUS_BUILD: 'browser' },
+          globalSetup: [COMPILED_SERVER],
         },
       },
       {
@@ -55,7 +63,12 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'fleet-backends', include: FLEET_SUITES, env: { TENDER_TEST_BACKENDS: 'fleet' } },
+        test: {
+          name: 'fleet-backends',
+          include: FLEET_SUITES,
+          env: { TENDER_TEST_BACKENDS: 'fleet' },
+          globalSetup: [COMPILED_SERVER, 'test/support/fleet/fleetServices.setup.ts'],
+        },
       },
     ],
   },

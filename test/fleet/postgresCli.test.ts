@@ -3,16 +3,15 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openPostgres, type PostgresRepositories } from '../../server/pg/index.ts';
-import { type Compiled, compileServer } from '../server/compiled.ts';
+import { compiledServer } from '../server/compiled.ts';
 import { tempDir } from '../server/helpers.ts';
 import { type PostgresService, startPostgres } from '../support/fleet/postgres.ts';
 
 let postgres: PostgresService;
-let compiled: Compiled;
+const compiled = compiledServer();
 let env: Record<string, string>;
 const instances: PostgresRepositories[] = [];
 beforeAll(async () => {
-  compiled = compileServer();
   postgres = await startPostgres();
   env = { TENDER_DATABASE_URL: postgres.connectionString, TENDER_DATABASE_SCHEMA: 'fleet' };
   for (let i = 0; i < 2; i++) {
@@ -22,7 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(instances.map((r) => r.close()));
   await postgres?.stop();
-  compiled?.remove();
 });
 
 async function until(what: string, condition: () => boolean, timeoutMs = 5000) {

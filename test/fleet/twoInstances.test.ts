@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Compiled, compileServer, type ServerProcess } from '../server/compiled.ts';
+import { compiledServer, type ServerProcess } from '../server/compiled.ts';
 import { ADMIN, encodeMetadata, OCTETS, pacedPatch, TUS, tempDir } from '../server/helpers.ts';
 import { makeFile, sha256 } from '../support/content.ts';
 import { type FleetServices, fleetEnv, startFleetServices } from '../support/fleet/fleetServices.ts';
@@ -10,13 +10,13 @@ import { pollUntil } from '../support/pollUntil.ts';
 
 const MiB = 1024 * 1024;
 let services: FleetServices;
-let compiled: Compiled;
+const compiled = compiledServer();
 let nginx: NginxService;
 let env: Record<string, string>;
 const instances: ServerProcess[] = [];
 
 beforeAll(async () => {
-  [services, compiled] = await Promise.all([startFleetServices(), Promise.resolve().then(compileServer)]);
+  services = await startFleetServices();
   env = fleetEnv(services, tempDir('tender-fleet-'));
   for (const id of ['a', 'b']) {
     // Each instance its own directory: the uploads are in S3, the directory holds requests in progress.
@@ -30,7 +30,6 @@ afterAll(async () => {
   await nginx?.stop();
   for (const instance of instances) await instance.stop();
   await services?.stop();
-  compiled?.remove();
 });
 
 async function received(instance: ServerProcess): Promise<number> {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import type { UploadRecord } from '../../server/records.ts';
 import { formatBytes } from '../../src/shared/format.ts';
 import { expect, openApp, row, sha256, type TenderServer, test, waitFor } from './fixtures.ts';
 
@@ -87,23 +88,11 @@ function decode(page: Page, bytes: Buffer) {
   }, bytes.toString('base64'));
 }
 
-interface ShoreRecord {
-  id: string;
-  name: string;
-  type: string;
-  size: number;
-  sha256: string;
-  metadata: Record<string, string>;
-}
-
 async function arrived(
   server: TenderServer,
   name: string,
-): Promise<{ record: ShoreRecord; content: Buffer }> {
-  const record = await waitFor(
-    async () => ((await server.uploads()) as unknown as ShoreRecord[]).find((u) => u.name === name),
-    90_000,
-  );
+): Promise<{ record: UploadRecord; content: Buffer }> {
+  const record = await waitFor(async () => (await server.uploads()).find((u) => u.name === name), 90_000);
   const res = await fetch(`${server.url}/api/uploads/${record.id}/content`, { headers: server.adminHeaders });
   expect(res.status).toBe(200);
   return { record, content: Buffer.from(await res.arrayBuffer()) };

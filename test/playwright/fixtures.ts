@@ -13,6 +13,7 @@ import {
   type Page,
 } from '@playwright/test';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../bench/lib/chromium.mjs';
+import type { UploadRecord } from '../../server/records.ts';
 import { metricValue } from '../support/metrics.ts';
 
 export { CHROMIUM, CHROMIUM_ARGS } from '../../bench/lib/chromium.mjs';
@@ -34,9 +35,7 @@ export interface TenderServer {
   /** Enrols a device; null while the server has no device enrolment. */
   enroll(name?: string): Promise<{ deviceId: string; token: string; enrollUrl: string } | null>;
   /** Completed uploads as the admin API lists them. */
-  uploads(): Promise<
-    { id: string; name: string; size: number; sha256: string; type: string; receivedAt: string }[]
-  >;
+  uploads(): Promise<UploadRecord[]>;
   /** A Prometheus counter or gauge value from /metrics; throws when it is not there. */
   metric(name: string): Promise<number>;
   stop(): Promise<void>;

@@ -1,18 +1,36 @@
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { expect, makeFile, openApp, row, sha256, startServer, test, waitFor } from './fixtures.ts';
+import {
+  expect,
+  makeFile,
+  openApp,
+  row,
+  sha256,
+  startServer,
+  type TenderServer,
+  test,
+  waitFor,
+} from './fixtures.ts';
 import { checkScreen } from './screenChecks.ts';
 
 // A yacht's on-board box in relay mode: the crew's phone uploads to it over the ship's Wi-Fi, and
 // it forwards each file to shore over the satellite. The app says which of the two a file has reached.
 
-test('on a relay, a file reads On board until shore holds it, then Ashore', async ({ page, server }) => {
-  const shore = server;
-  const ship = await shore.enroll('MY Serenity');
+/**
+ * The box of the ship `name`, enrolled on `shore`, in relay mode behind a satellite link that is
+ * down from the start: the box takes files but cannot send them on until `satellite.up()`.
+ */
+async function startBoxOffline(shore: TenderServer, name: string) {
+  const ship = await shore.enroll(name);
   if (!ship) throw new Error('shore enrols no devices');
-  // The satellite, down from the start: the box takes the file but cannot send it on yet.
   const satellite = await startLinkEmulator(shore.url);
   satellite.down();
   const relay = await startServer({ TENDER_FORWARD_TO: satellite.url, TENDER_FORWARD_TOKEN: ship.token });
+  return { satellite, relay };
+}
+
+test('on a relay, a file reads On board until shore holds it, then Ashore', async ({ page, server }) => {
+  const shore = server;
+  const { satellite, relay } = await startBoxOffline(shore, 'MY Serenity');
   try {
     await openApp(page, relay);
     await page.setViewportSize({ width: 360, height: 740 });
@@ -59,11 +77,7 @@ test('with the app closed, the worker’s next start finds the file ashore and s
 }) => {
   // Granting replaces the origin's permissions as a whole: Background Sync is named so it stays on.
   await context.grantPermissions(['notifications', 'background-sync']);
-  const ship = await shore.enroll('MY Halcyon');
-  if (!ship) throw new Error('shore enrols no devices');
-  const satellite = await startLinkEmulator(shore.url);
-  satellite.down();
-  const relay = await startServer({ TENDER_FORWARD_TO: satellite.url, TENDER_FORWARD_TOKEN: ship.token });
+  const { satellite, relay } = await startBoxOffline(shore, 'MY Halcyon');
   try {
     await openApp(page, relay);
     const body = makeFile(120_000, 52);

@@ -1,9 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import fs from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { inject } from 'vitest';
 import { backendEnv } from '../support/fleet/testBackends.ts';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** Output and exit code of one CLI run, and when the process was started and when it exited. */
 export type CliResult = {
@@ -23,26 +21,14 @@ export type Compiled = {
   /** The CLI with extra environment variables (e.g. a database URL). */
   runWith(env: Record<string, string>, dataDir: string, ...args: string[]): Promise<CliResult>;
   start(env: Record<string, string>): Promise<ServerProcess>;
-  remove(): void;
 };
 
 /**
- * The server and CLI compiled into a directory of their own (under build/, so node_modules
- * resolves), so tests in other files rebuilding build/server cannot hand this one a half-written file.
+ * The server and CLI as compiled once for this test run by test/support/compiledServer.setup.ts
+ * (which also removes them when the run ends).
  */
-export function compileServer(): Compiled {
-  fs.mkdirSync(path.join(ROOT, 'build'), { recursive: true });
-  const outDir = fs.mkdtempSync(path.join(ROOT, 'build', 'server-test-'));
-  try {
-    execFileSync(
-      path.join(ROOT, 'node_modules/.bin/tsc'),
-      ['-p', 'server', '--outDir', outDir, '--tsBuildInfoFile', path.join(outDir, 'info')],
-      { cwd: ROOT, stdio: 'pipe' },
-    );
-  } catch (error) {
-    fs.rmSync(outDir, { recursive: true, force: true });
-    throw error;
-  }
+export function compiledServer(): Compiled {
+  const outDir = inject('compiledServerDir');
   // The server's project compiles the shared engine beside it (rootDir is the repository).
   const cli = path.join(outDir, 'server', 'cli.js');
   const runWith = (env: Record<string, string>, dataDir: string, ...args: string[]): Promise<CliResult> => {
@@ -95,6 +81,5 @@ export function compileServer(): Compiled {
         },
       };
     },
-    remove: () => fs.rmSync(outDir, { recursive: true, force: true }),
   };
 }

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../server/log.ts';
 import { metricValue } from '../support/metrics.ts';
-import { type Compiled, compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import {
   ADMIN,
   ADMIN_TOKEN,
@@ -18,11 +18,7 @@ import {
   until,
 } from './helpers.ts';
 
-let compiled: Compiled;
-beforeAll(() => {
-  compiled = compileServer();
-}, 60_000);
-afterAll(() => compiled?.remove());
+const compiled = compiledServer();
 
 /** A raw connection from `localAddress`; `closed` settles when the server (or anyone) closes it. */
 function connect(url: string, localAddress = '127.0.0.1') {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { freeBytes } from '../../server/disk.ts';
-import { compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import {
   ADMIN,
   bytes,
@@ -20,11 +20,7 @@ import {
 const MB = 1_000_000;
 const JPEG = { filename: 'photo.jpg', filetype: 'image/jpeg' };
 
-let cli: ReturnType<typeof compileServer>;
-beforeAll(() => {
-  cli = compileServer();
-}, 60_000);
-afterAll(() => cli?.remove());
+const cli = compiledServer();
 
 function post(s: TestServer, device: TestDevice, size: number) {
   return fetch(`${s.url}/files/`, {

@@ -1,24 +1,28 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LinkEmulator, startLinkEmulator } from '../support/linkEmulator.ts';
-import { type Compiled, compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import { ADMIN, bytes, listRecords, sha256, startServer, type TestServer, until } from './helpers.ts';
-import { enrollAt, newBox as newBoxIn, startRelay as startRelayOn, uploadOnBoard } from './relayBox.ts';
+import {
+  ashoreAt,
+  enrollAt,
+  newBox as newBoxIn,
+  startRelay as startRelayOn,
+  uploadOnBoard,
+} from './relayBox.ts';
 
 const MiB = 1024 * 1024;
 
-let compiled: Compiled;
+const compiled = compiledServer();
 let shore: TestServer;
 const roots: string[] = [];
 
 beforeAll(async () => {
-  compiled = compileServer();
   shore = await startServer();
 }, 120_000);
 afterAll(async () => {
   shore.tender.server.closeAllConnections();
   await shore.close();
-  compiled.remove();
   for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -39,16 +43,7 @@ async function stages(base: string, crew: Record<string, string>, ids: string[])
   return (await res.json()) as { relay: boolean; stages: Record<string, { stage: string }> };
 }
 
-/** Shore's record of the file with `digest`, once it holds it. */
-async function ashore(digest: string) {
-  const record = await until(
-    async () => (await listRecords(shore.url)).find((r) => r.sha256 === digest),
-    (r) => r !== undefined,
-    60_000,
-  );
-  if (!record) throw new Error('the file never reached shore');
-  return record as Record<string, unknown> & { metadata: Record<string, string> };
-}
+const ashore = (digest: string) => ashoreAt(shore.url, digest);
 
 describe('relay mode', () => {
   it('forwards a crew upload to shore byte for byte with its tags, and the crew device sees it go ashore', async () => {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { Compiled, ServerProcess } from './compiled.ts';
-import { ADMIN, ADMIN_TOKEN, encodeMetadata, OCTETS, TUS, tempDir } from './helpers.ts';
+import { ADMIN, ADMIN_TOKEN, encodeMetadata, listRecords, OCTETS, TUS, tempDir, until } from './helpers.ts';
 
 /** The on-board box: the compiled server in relay mode, as the ship's operator runs it. */
 export function startRelay(
@@ -64,4 +64,15 @@ export async function uploadOnBoard(
   });
   expect(patched.status).toBe(204);
   return url.split('/').pop() ?? '';
+}
+
+/** Shore's record of the file with `digest`, once shore holds it; fails after a minute without. */
+export async function ashoreAt(shoreUrl: string, digest: string) {
+  const record = await until(
+    async () => (await listRecords(shoreUrl)).find((r) => r.sha256 === digest),
+    (r) => r !== undefined,
+    60_000,
+  );
+  if (!record) throw new Error('the file never reached shore');
+  return record as Record<string, unknown> & { metadata: Record<string, string> };
 }

@@ -1,22 +1,20 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLinkEmulator } from '../support/linkEmulator.ts';
-import { type Compiled, compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import { ADMIN, bytes, listRecords, sha256, sleep, startServer, type TestServer, until } from './helpers.ts';
-import { enrollAt, newBox, startRelay, uploadOnBoard } from './relayBox.ts';
+import { ashoreAt, enrollAt, newBox, startRelay, uploadOnBoard } from './relayBox.ts';
 
-let compiled: Compiled;
+const compiled = compiledServer();
 let shore: TestServer;
 const roots: string[] = [];
 
 beforeAll(async () => {
-  compiled = compileServer();
   shore = await startServer({ TENDER_TEST_FAULTS: '1' });
 }, 120_000);
 afterAll(async () => {
   shore.tender.server.closeAllConnections();
   await shore.close();
-  compiled.remove();
   for (const root of roots) fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -67,13 +65,7 @@ function control(base: string, id: string, action: string, body?: unknown) {
 
 const row = async (base: string, id: string) => (await overview(base)).items.items.find((i) => i.id === id);
 
-async function ashore(digest: string) {
-  return until(
-    async () => (await listRecords(shore.url)).find((r) => r.sha256 === digest),
-    (r) => r !== undefined,
-    60_000,
-  );
-}
+const ashore = (digest: string) => ashoreAt(shore.url, digest);
 
 describe('relay operator API', () => {
   it('refuses invalid settings field by field, and a bandwidth cap slows forwarding to it', async () => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileServer } from './compiled.ts';
+import { compiledServer } from './compiled.ts';
 import {
   ADMIN,
   bytes,
@@ -16,14 +16,12 @@ import {
 
 const JPEG = { filename: 'photo.jpg', filetype: 'image/jpeg' };
 
-let cli: ReturnType<typeof compileServer>;
+const cli = compiledServer();
 let s: TestServer;
 beforeAll(async () => {
-  cli = compileServer();
   s = await startServer();
 }, 60_000);
 afterAll(async () => {
-  cli?.remove();
   await s?.close();
 });
 

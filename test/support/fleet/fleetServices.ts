@@ -1,4 +1,4 @@
-// The services a fleet of Tender instances shares, started once for a test file, and the
+// The services a fleet of Tender instances shares, and the
 // environment that puts an instance on them (each caller its own schema and key prefixes).
 import { randomBytes } from 'node:crypto';
 import { type PostgresService, startPostgres } from './postgres.ts';
@@ -13,10 +13,30 @@ export type FleetServices = {
   stop(): Promise<void>;
 };
 
-/** Starts PostgreSQL, Redis and (unless `s3: false`) Swift's S3 side by side. */
-export async function startFleetServices({ s3 = true } = {}): Promise<FleetServices> {
+/** What an instance needs to reach the services: plain data, so a Vitest global setup can provide it. */
+export type FleetAddresses = {
+  postgres: Pick<PostgresService, 'connectionString'>;
+  redis: Pick<RedisService, 'url'>;
+  swift:
+    | (Pick<SwiftS3Service, 'endpoint' | 'bucket' | 'accessKeyId' | 'secretAccessKey'> & {
+        clientConfig: { region: string };
+      })
+    | undefined;
+};
+
+/**
+ * Starts PostgreSQL, Redis and (unless `s3: false`) Swift's S3 side by side; `maxConnections` is
+ * PostgreSQL's (default 40).
+ */
+export async function startFleetServices({
+  s3 = true,
+  maxConnections = 40,
+}: {
+  s3?: boolean;
+  maxConnections?: number;
+} = {}): Promise<FleetServices> {
   const [postgres, redis, swift] = await Promise.all([
-    startPostgres(),
+    startPostgres({ maxConnections }),
     startRedis(),
     s3 ? startSwiftS3() : undefined,
   ]);
@@ -37,7 +57,7 @@ export async function startFleetServices({ s3 = true } = {}): Promise<FleetServi
  * token every instance must share, and `dataDir` (on S3 only for requests in progress, so each
  * instance may have its own; on files the uploads themselves, shared by instances on one host).
  */
-export function fleetEnv(services: FleetServices, dataDir: string): Record<string, string> {
+export function fleetEnv(services: FleetAddresses, dataDir: string): Record<string, string> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const { swift } = services;
   return {

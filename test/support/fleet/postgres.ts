@@ -28,6 +28,8 @@ export interface PostgresService {
 export interface PostgresOptions {
   /** Database created for the caller (default `tender`). */
   database?: string;
+  /** PostgreSQL's max_connections (default 40). */
+  maxConnections?: number;
 }
 
 /** Debian installs PostgreSQL under /usr/lib/postgresql/<major>/bin, off the PATH; newest first. */
@@ -72,7 +74,14 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     args: [
       ...['-D', data, '-p', String(port), '-k', dir],
       ...['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
-      ...['-c', 'synchronous_commit=off', '-c', 'shared_buffers=16MB', '-c', 'max_connections=40'],
+      ...[
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'shared_buffers=16MB',
+        '-c',
+        `max_connections=${options.maxConnections ?? 40}`,
+      ],
     ],
     env,
     ...ids,

@@ -1,22 +1,16 @@
 // TENDER_TEST_BACKENDS=fleet runs the black-box server suites on the fleet's backends: PostgreSQL,
-// Redis and S3 on Swift, started once per test file, each server (by its data directory) on its own
-// schema and key prefixes. Two servers on one data directory share them, as they would share files.
+// Redis and S3 on Swift, started once for the run (fleetServices.setup.ts), each server (by its data
+// directory) on its own schema and key prefixes. Two servers on one data directory share them, as
+// they would share files.
 import fs from 'node:fs';
-import { afterAll } from 'vitest';
+import { inject } from 'vitest';
 import { freeBytes } from '../../../server/disk.ts';
-import { type FleetServices, fleetEnv, startFleetServices } from './fleetServices.ts';
+import { fleetEnv } from './fleetServices.ts';
 
 /** Whether this run's test servers use the fleet's backends. */
 export const onFleet = process.env.TENDER_TEST_BACKENDS === 'fleet';
 
-let services: Promise<FleetServices> | undefined;
 const envs = new Map<string, Record<string, string>>();
-
-if (onFleet) {
-  afterAll(async () => {
-    await (await services?.catch(() => undefined))?.stop();
-  });
-}
 
 /**
  * The environment that puts the server (or CLI) on `dataDir` on the fleet's backends; empty unless
@@ -26,8 +20,7 @@ export async function backendEnv(dataDir: string): Promise<Record<string, string
   if (!onFleet) return {};
   const known = envs.get(dataDir);
   if (known) return known;
-  services ??= startFleetServices();
-  const { TENDER_ADMIN_TOKEN: _, ...env } = fleetEnv(await services, dataDir);
+  const { TENDER_ADMIN_TOKEN: _, ...env } = fleetEnv(inject('fleetServices'), dataDir);
   // S3 has no free-space figure: the bucket may hold what the data directory's disk has free, so
   // the suites' TENDER_MIN_FREE_BYTES (set from that disk) mean the same on S3.
   fs.mkdirSync(dataDir, { recursive: true });
