@@ -267,7 +267,18 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
   });
 
   if (relay) {
-    await relay.start();
+    try {
+      await relay.start();
+    } catch (error) {
+      // Nothing half-started is left behind: the caller sees the error with the port free again.
+      clearInterval(timer);
+      unwatch();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await maintaining;
+      await backends.close();
+      throw error;
+    }
     log('info', 'relay forwarding', { to: config.forward?.to });
   }
 

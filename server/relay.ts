@@ -51,7 +51,16 @@ export class Relay {
     if (saved !== since) state.setValue(FORWARDING_SINCE, since);
     for (let offset = 0; ; offset += 500) {
       const page = await this.#opts.records.list({ since, limit: 500, offset });
-      for (const record of page) await this.recorded(record);
+      for (const record of page) {
+        // One record that cannot be queued (its bytes deleted by hand) must not keep the rest, or
+        // the server, from starting.
+        await this.recorded(record).catch((error: unknown) =>
+          this.#opts.log('error', 'relay: a filed upload could not be queued for shore', {
+            id: record.id,
+            error: String(error),
+          }),
+        );
+      }
       if (page.length < 500) break;
     }
     this.forwarder.start();

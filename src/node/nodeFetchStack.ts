@@ -20,7 +20,8 @@ export function nodeFetchStack(options: NodeFetchStackOptions): FetchHttpStack {
     fetch: (url, { signal, body, ...init }) =>
       fetch(url, { ...init, signal: signal as AbortSignal, body: body as Blob | null | undefined }),
     AbortController,
-    clock: options.clock ?? nodeClock(),
     ...options,
+    // After the spread: an explicit `clock: undefined` gets Node's clock too.
+    clock: options.clock ?? nodeClock(),
   });
 }
