@@ -1,4 +1,5 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import type { StreamHash } from './hashThread.ts';
 
 /** The request header with a SHA-256 digest per fixed-size block of a PATCH body. */
 export const BLOCK_CHECKSUMS_HEADER = 'Upload-Block-Checksums';
@@ -67,20 +68,20 @@ export function parseBlockChecksums(
  */
 export class BlockVerifier {
   private readonly blocks: BlockChecksums;
-  private readonly follower: Hash | undefined;
+  private readonly follower: StreamHash | undefined;
   private hash = createHash('sha256');
   private index = 0;
   private filled = 0;
   private received = 0;
   private verifiedBytes = 0;
   private failed: number | undefined;
-  private followerSnapshot: Hash | undefined;
+  private followerSnapshot: StreamHash | undefined;
 
   /**
    * @param follower another hash (the whole file's) fed the same bytes; its state after exactly
    *   the verified bytes is kept, so a cut body can rewind it instead of re-reading the file
    */
-  constructor(blocks: BlockChecksums, follower?: Hash) {
+  constructor(blocks: BlockChecksums, follower?: StreamHash) {
     this.blocks = blocks;
     this.follower = follower;
     this.followerSnapshot = follower?.copy();
@@ -102,8 +103,14 @@ export class BlockVerifier {
   }
 
   /** The follower's state after exactly the verified bytes (a copy the caller may keep using). */
-  followerAtVerified(): Hash | undefined {
+  followerAtVerified(): StreamHash | undefined {
     return this.followerSnapshot?.copy();
+  }
+
+  /** Lets go of the follower's kept state (the follower itself belongs to the caller). */
+  dispose(): void {
+    this.followerSnapshot?.dispose();
+    this.followerSnapshot = undefined;
   }
 
   /** Feeds the next bytes of the body. */
@@ -141,6 +148,7 @@ export class BlockVerifier {
     }
     this.hash = createHash('sha256');
     this.verifiedBytes += blockLength;
+    this.followerSnapshot?.dispose();
     this.followerSnapshot = this.follower?.copy();
   }
 }

@@ -1,5 +1,3 @@
-import { createHash, type Hash } from 'node:crypto';
-
 /** Algorithms of the tus checksum extension that this server verifies. */
 export const CHECKSUM_ALGORITHMS = ['sha1', 'sha256'] as const;
 
@@ -21,9 +19,4 @@ export function parseChecksum(header: string): Checksum | Error {
   if (digest.length !== expected)
     return new Error(`Upload-Checksum ${algorithm} digest must be ${expected} bytes`);
   return { algorithm: algorithm as Checksum['algorithm'], digest };
-}
-
-/** A running hash for the checksum's algorithm. */
-export function hasherFor(checksum: Checksum): Hash {
-  return createHash(checksum.algorithm);
 }

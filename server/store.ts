@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/server';
 import { BatchedAppend } from './batchedAppend.ts';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
-import { type Checksum, hasherFor } from './checksum.ts';
+import type { Checksum } from './checksum.ts';
+import { type Hashing, type StreamHash, sharedHashThread } from './hashThread.ts';
 import { type TusError, tusError } from './httpError.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
@@ -42,6 +42,8 @@ export type DurableStoreOptions = {
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
   onComplete(partial: Partial, sha256: string): Promise<void>;
+  /** Where received bytes are hashed (default: the process's hashing thread). */
+  hashing?: Hashing;
 };
 
 /**
@@ -69,13 +71,15 @@ const BATCH_BYTES = 1024 * 1024;
 export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
-  private readonly running = new Map<string, { hash: Hash; at: number }>();
+  private readonly running = new Map<string, { hash: StreamHash; at: number }>();
+  private readonly hashing: Hashing;
   /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
   private readonly settledHere = new Set<string>();
 
   constructor(opts: DurableStoreOptions) {
     super();
     this.opts = opts;
+    this.hashing = opts.hashing ?? sharedHashThread();
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
   }
@@ -173,7 +177,7 @@ export class DurableStore extends DataStore {
 
   /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
   async discard(id: string): Promise<void> {
-    this.running.delete(id);
+    this.forgetRunning(id);
     this.settledHere.delete(id);
     await this.opts.bytes.remove(id);
     await this.opts.partials.delete(id);
@@ -226,13 +230,17 @@ export class DurableStore extends DataStore {
 
     const writer = this.opts.writerOf(id);
     const checksum = writer?.checksum;
-    const chunkHash = checksum && hasherFor(checksum);
+    const { hashing } = this;
+    const chunkHash = checksum && hashing.create(checksum.algorithm);
     // The whole-file SHA-256 follows the bytes as they are written, so completing needs no re-read.
     let running = this.running.get(id);
     this.running.delete(id);
-    if (running?.at !== offset) running = offset === 0 ? { hash: createHash('sha256'), at: 0 } : undefined;
+    if (running?.at !== offset) {
+      running?.hash.dispose();
+      running = offset === 0 ? { hash: hashing.create('sha256'), at: 0 } : undefined;
+    }
     // Bytes this request may not keep are cut off again; the running hash must forget them too.
-    const beforeChunk = checksum && running ? running.hash.copy() : undefined;
+    let beforeChunk = checksum && running ? running.hash.copy() : undefined;
     // With block checksums the verifier feeds the running hash, so it can rewind it to a block end.
     const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
 
@@ -252,6 +260,9 @@ export class DurableStore extends DataStore {
           chunkHash?.update(chunk);
           if (blocks) blocks.update(chunk);
           else running?.hash.update(chunk);
+          // The hashing thread keeps up, or the body waits for it (off-thread hashing lags a little).
+          const behind = hashing.backlog();
+          if (behind) await behind;
           await batches.add(chunk).catch((e: unknown) => this.failed(id, e));
           pos += chunk.length;
           receiving.update(id, pos);
@@ -275,18 +286,22 @@ export class DurableStore extends DataStore {
       // Every byte received is written before its checksums have their say.
       await batches.flush().catch((e: unknown) => this.failed(id, e));
 
-      const kept = this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
+      const kept = await this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
       refusal = kept.refusal;
       if (kept.end < pos) {
         await appender.cut(kept.end);
         pos = kept.end;
         // The verifier kept the running hash's state at its last whole block; any other end is the start.
-        const hash = blocks && pos === offset + blocks.verified ? blocks.followerAtVerified() : beforeChunk;
+        const atBlock = blocks && pos === offset + blocks.verified;
+        const hash = atBlock ? blocks.followerAtVerified() : beforeChunk;
+        if (hash === beforeChunk) beforeChunk = undefined;
+        running?.hash.dispose();
         running = running && hash && { hash, at: pos };
       }
       if (pos > acked) await appender.persist(pos);
     } catch (error) {
-      this.running.delete(id);
+      running?.hash.dispose();
+      running = undefined;
       if (error instanceof StorageError) {
         // Which bytes landed is unknown: fall back to the last acknowledged offset.
         await appender.cut(acked).catch(() => {});
@@ -296,19 +311,28 @@ export class DurableStore extends DataStore {
       }
       throw error;
     } finally {
+      // What was not kept is let go (a digested hash is past disposing).
+      chunkHash?.dispose();
+      beforeChunk?.dispose();
+      blocks?.dispose();
       receiving.end(id);
       await batches.settled();
       await appender.close();
     }
 
     if (pos === partial.size && !refusal) {
-      await this.verifyAndComplete(
-        partial,
-        running ? running.hash.digest('hex') : await this.opts.bytes.digest(id),
+      // Should the hashing thread have failed, the stored bytes are read back instead.
+      const digest = running?.hash.digest().then(
+        (d) => d.toString('hex'),
+        () => undefined,
       );
+      await this.verifyAndComplete(partial, (await digest) ?? (await this.opts.bytes.digest(id)));
     } else {
       if (pos > acked) await this.opts.partials.ack(id, pos);
-      if (running) this.running.set(id, { hash: running.hash, at: pos });
+      if (running) {
+        running.hash.park();
+        this.running.set(id, { hash: running.hash, at: pos });
+      }
     }
     if (refusal) throw refusal;
     if (aborted) throw aborted;
@@ -322,16 +346,16 @@ export class DurableStore extends DataStore {
    * sent with `Upload-Checksum` too, a complete body must match both, and one that fails the
    * chunk's digest is discarded whole.
    */
-  private keep(r: {
+  private async keep(r: {
     id: string;
     offset: number;
     acked: number;
     pos: number;
     aborted: unknown;
     checksum: Checksum | undefined;
-    chunkHash: Hash | undefined;
+    chunkHash: StreamHash | undefined;
     blocks: BlockVerifier | undefined;
-  }): { end: number; refusal?: TusError } {
+  }): Promise<{ end: number; refusal?: TusError }> {
     const { id, offset, acked, pos, aborted, checksum, chunkHash, blocks } = r;
     if (blocks) {
       const end = offset + blocks.verified;
@@ -349,11 +373,16 @@ export class DurableStore extends DataStore {
       // A cut chunk cannot be verified against a digest of the whole chunk.
       return { end: acked };
     }
-    if (chunkHash.digest().equals(checksum.digest)) return { end: pos };
+    if ((await chunkHash.digest()).equals(checksum.digest)) return { end: pos };
     this.opts.metrics.checksumFailures++;
     this.opts.log('info', 'chunk checksum mismatch', { id, offset, algorithm: checksum.algorithm });
     const message = `Checksum mismatch (${checksum.algorithm}): the chunk was discarded; send it again`;
     return { end: acked, refusal: mismatch(message, acked) };
+  }
+
+  private forgetRunning(id: string): void {
+    this.running.get(id)?.hash.dispose();
+    this.running.delete(id);
   }
 
   // Notes the answer on the request before the error leaves the body loop: leaving it destroys the
@@ -380,7 +409,7 @@ export class DurableStore extends DataStore {
         'The file does not match its sha256 metadata: the upload was discarded; start again',
       );
     }
-    this.running.delete(partial.id);
+    this.forgetRunning(partial.id);
     this.settledHere.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }

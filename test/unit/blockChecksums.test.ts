@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BLOCK_LIMITS, BlockVerifier, parseBlockChecksums } from '../../server/blockChecksums.ts';
+import { type Hashing, HashThread, localHashing } from '../../server/hashThread.ts';
 import {
   blockChecksums,
   blockSizeFor,
@@ -219,25 +220,41 @@ describe('what the server keeps of a body', () => {
   // Each body is fed in pieces of several sizes, so blocks end inside, at and across pieces.
   const pieces = [7_777, B, 100_000, Number.MAX_SAFE_INTEGER];
 
-  it.each(rows)('%s', (_name, row) => {
-    for (const piece of pieces) {
-      const body = Buffer.from(data.subarray(0, row.arrived));
-      if (row.damaged !== undefined) body[row.damaged] = (body[row.damaged] ?? 0) ^ 1;
-      const prefix = Buffer.from('bytes already stored');
-      const follower = createHash('sha256').update(prefix);
-      const verifier = new BlockVerifier(blocks, follower);
-      for (let at = 0; at < body.length; at += piece) verifier.update(body.subarray(at, at + piece));
-      expect(verifier.verified, `pieces of ${piece}`).toBe(row.verified);
-      expect(verifier.failedBlock).toBe(row.failed);
-      expect(verifier.complete).toBe(row.complete ?? false);
-      // The whole-file hash can be rewound to exactly the kept bytes.
-      const rewound = verifier.followerAtVerified()?.digest('hex');
-      const expected = createHash('sha256')
-        .update(prefix)
-        .update(data.subarray(0, row.verified))
-        .digest('hex');
-      expect(rewound).toBe(expected);
-    }
+  // The follower on this thread and on the hashing thread the server uses.
+  const thread = new HashThread();
+  afterAll(() => thread.close());
+  const homes: [string, Hashing][] = [
+    ['here', localHashing],
+    ['on the hashing thread', thread],
+  ];
+
+  describe.each(homes)('with the whole-file hash %s', (_home, hashing) => {
+    it.each(rows)('%s', async (_name, row) => {
+      for (const piece of pieces) {
+        const body = Buffer.from(data.subarray(0, row.arrived));
+        if (row.damaged !== undefined) body[row.damaged] = (body[row.damaged] ?? 0) ^ 1;
+        const prefix = Buffer.from('bytes already stored');
+        const follower = hashing.create('sha256');
+        follower.update(prefix);
+        const verifier = new BlockVerifier(blocks, follower);
+        for (let at = 0; at < body.length; at += piece) verifier.update(body.subarray(at, at + piece));
+        expect(verifier.verified, `pieces of ${piece}`).toBe(row.verified);
+        expect(verifier.failedBlock).toBe(row.failed);
+        expect(verifier.complete).toBe(row.complete ?? false);
+        // The whole-file hash can be rewound to exactly the kept bytes.
+        const rewound = (await verifier.followerAtVerified()?.digest())?.toString('hex');
+        const expected = createHash('sha256')
+          .update(prefix)
+          .update(data.subarray(0, row.verified))
+          .digest('hex');
+        expect(rewound).toBe(expected);
+        // The follower itself went on through every byte that arrived.
+        expect((await follower.digest()).toString('hex')).toBe(
+          createHash('sha256').update(prefix).update(body).digest('hex'),
+        );
+        verifier.dispose();
+      }
+    });
   });
 
   it('an empty body with no digests is complete', () => {
