@@ -74,7 +74,7 @@ const settings = quick
       fleet: { sizeBytes: 64 * MiB, chunkBytes: 8 * MiB, runs: 2, concurrent: 4, warmupBytes: 16 * MiB },
     }
   : {
-      throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 3, warmupBytes: 128 * MiB },
+      throughput: { sizeBytes: 512 * MiB, chunkBytes: 8 * MiB, runs: 7, warmupBytes: 128 * MiB },
       memory: { uploads: 50, sizeBytes: 16 * MiB, chunkBytes: MiB, oneDevice },
       hashing: { sizeBytes: 256 * MiB, runs: 3 },
       satellite: {

@@ -51,6 +51,9 @@ const STAGE_BYTES = 256 * 1024;
 const BACKLOG_HIGH = 32 * 1024 * 1024;
 // ...until the thread is down to this many.
 const BACKLOG_LOW = 8 * 1024 * 1024;
+// Staging buffers come back from the thread and are used again (no allocation and page faults per
+// buffer); at most this many wait to be reused.
+const SPARE_STAGES = 32;
 
 // The thread: one node:crypto hash per id, in the order the messages come. Plain JavaScript run by
 // `eval`, so the same code serves the compiled server and the TypeScript sources under test.
@@ -62,7 +65,7 @@ parentPort.on('message', ([op, id, a, b]) => {
   if (op === 'new') hashes.set(id, createHash(a));
   else if (op === 'data') {
     hashes.get(id).update(new Uint8Array(a, 0, b));
-    parentPort.postMessage(['done', b]);
+    parentPort.postMessage(['done', b, a], [a]);
   } else if (op === 'copy') hashes.set(a, hashes.get(id).copy());
   else if (op === 'free') hashes.delete(id);
   else if (op === 'digest') {
@@ -74,7 +77,7 @@ parentPort.on('message', ([op, id, a, b]) => {
 });
 `;
 
-type Message = ['done', number] | ['digest', number, ArrayBuffer];
+type Message = ['done', number, ArrayBuffer] | ['digest', number, ArrayBuffer];
 
 /**
  * Hashes on a worker thread of its own, so SHA-256 over every received byte (about 0.8 s of CPU per
@@ -89,6 +92,7 @@ export class HashThread implements Hashing {
   private inFlight = 0;
   private readonly digests = new Map<number, { resolve(d: Buffer): void; reject(e: Error): void }>();
   private waiters: (() => void)[] = [];
+  private readonly spare: ArrayBuffer[] = [];
   private readonly unused = new FinalizationRegistry<{ generation: number; id: number }>((held) =>
     this.post(held.generation, ['free', held.id]),
   );
@@ -118,6 +122,7 @@ export class HashThread implements Hashing {
     worker.on('message', (message: Message) => {
       if (message[0] === 'done') {
         this.inFlight -= message[1];
+        if (this.spare.length < SPARE_STAGES) this.spare.push(message[2]);
         if (this.inFlight <= BACKLOG_LOW) this.release();
       } else {
         const pending = this.digests.get(message[1]);
@@ -138,6 +143,11 @@ export class HashThread implements Hashing {
     worker.on('exit', (code) => lost(new Error(`hashing thread exited (${code})`)));
     this.worker = worker;
     return generation;
+  }
+
+  private stage(): Buffer {
+    const spare = this.spare.pop();
+    return spare ? Buffer.from(spare) : Buffer.allocUnsafeSlow(STAGE_BYTES);
   }
 
   private release(): void {
@@ -171,7 +181,7 @@ export class HashThread implements Hashing {
         if (used) throw new Error('hash already digested');
         let at = 0;
         while (at < chunk.length) {
-          stage ??= Buffer.allocUnsafeSlow(STAGE_BYTES);
+          stage ??= thread.stage();
           const n = Math.min(chunk.length - at, STAGE_BYTES - filled);
           stage.set(chunk.subarray(at, at + n), filled);
           filled += n;
