@@ -6,6 +6,8 @@ import { StorageError, sync, writeAll } from './storageIo.ts';
 import type { Appender, StoredFile, UploadBytes } from './uploadBytes.ts';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
+// How many written bytes start an early write-back to the disk.
+const WRITE_BACK_BYTES = 2 * 1024 * 1024;
 
 /**
  * Uploads' bytes on the local disk: unfinished ones at `<root>/files/<id>`, written in place and
@@ -29,14 +31,42 @@ export class FileBytes implements UploadBytes {
   async append(id: string, offset: number): Promise<Appender> {
     const handle = await fs.promises.open(this.unfinished(id), 'r+');
     let end = offset;
+    // Written bytes start on their way to the disk while more arrive (an fdatasync in the thread
+    // pool), so the one that makes them durable finds little left to do. Linux reports a failed
+    // write-back once: a failure here is kept and thrown by persist().
+    let unsynced = 0;
+    let early: Promise<void> | undefined;
+    let earlyFailure: unknown;
+    const writeBack = () => {
+      unsynced = 0;
+      early = handle.datasync().then(
+        () => {
+          early = undefined;
+        },
+        (error: unknown) => {
+          earlyFailure ??= error;
+          early = undefined;
+        },
+      );
+    };
     return {
       async write(buffers) {
         await writeAll(handle, buffers, end);
-        for (const b of buffers) end += b.length;
+        for (const b of buffers) {
+          end += b.length;
+          unsynced += b.length;
+        }
+        if (unsynced >= WRITE_BACK_BYTES && !early) writeBack();
       },
       // One fdatasync makes everything written durable; bytes past `end` are cut on the next touch.
-      persist: () => sync(handle),
+      async persist() {
+        await early;
+        if (earlyFailure) throw new StorageError('fsync failed', { cause: earlyFailure });
+        await sync(handle);
+        unsynced = 0;
+      },
       async cut(to) {
+        await early;
         try {
           await handle.truncate(to);
         } catch (error) {
@@ -44,7 +74,10 @@ export class FileBytes implements UploadBytes {
         }
         end = to;
       },
-      close: () => handle.close(),
+      async close() {
+        await early;
+        await handle.close();
+      },
     };
   }
 

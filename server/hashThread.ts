@@ -48,9 +48,9 @@ function local(hash: Hash): StreamHash {
 // small enough that a hundred slow uploads, each with a partly filled one, hold little memory.
 const STAGE_BYTES = 256 * 1024;
 // More than this many bytes handed over and not yet hashed holds the writers back...
-const BACKLOG_HIGH = 32 * 1024 * 1024;
+const BACKLOG_HIGH = 4 * 1024 * 1024;
 // ...until the thread is down to this many.
-const BACKLOG_LOW = 8 * 1024 * 1024;
+const BACKLOG_LOW = 2 * 1024 * 1024;
 // Staging buffers come back from the thread and are used again (no allocation and page faults per
 // buffer); at most this many wait to be reused.
 const SPARE_STAGES = 32;
