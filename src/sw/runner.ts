@@ -210,11 +210,6 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
       }
       // A full device is not retried at once: a sync would fire again straight away, and fail the same.
       // Nor are files held back by a budget or a metered link: a settings change or the page asks again.
-      if (outcome.uploaded > 0) {
-        // On an on-board relay, a file it holds is not yet ashore: ask before telling the crew.
-        await checkAshore();
-        await tellIfAshore(await store.all()).catch(() => null);
-      }
       const more =
         outcome.remaining > 0 &&
         outcome.stoppedBecause !== 'storage-full' &&
@@ -222,6 +217,12 @@ export async function runQueue(trigger: string, { waitForLock = false } = {}): P
       return { kind: 'ran', outcome, resynced: more && (await requestSync()) };
     })
     .catch((): RunResult => ({ kind: 'busy', outcome: null, resynced: false }));
+  if (result.outcome && result.outcome.uploaded > 0 && result.outcome.stoppedBecause !== 'signed-out') {
+    // On an on-board relay, a file it holds is not yet ashore: ask before telling the crew. Asked
+    // after the runner lock is let go, so a slow answer over a poor link holds no upload back.
+    await checkAshore().catch(() => undefined);
+    await tellIfAshore(await store.all()).catch(() => null);
+  }
   return result;
 }
 
