@@ -5,6 +5,7 @@ import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import type { Checksum } from './checksum.ts';
 import { type Hashing, type StreamHash, sharedHashThread } from './hashThread.ts';
 import { type TusError, tusError } from './httpError.ts';
+import { keptBytes } from './keptBytes.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 import type { Partial, Partials, Reserved } from './partials.ts';
@@ -286,7 +287,10 @@ export class DurableStore extends DataStore {
       // Every byte received is written before its checksums have their say.
       await batches.flush().catch((e: unknown) => this.failed(id, e));
 
-      const kept = await this.keep({ id, offset, acked, pos, aborted, checksum, chunkHash, blocks });
+      const kept = await keptBytes(
+        { id, offset, acked, pos, aborted, checksum, chunkHash, blocks },
+        this.opts,
+      );
       refusal = kept.refusal;
       if (kept.end < pos) {
         await appender.cut(kept.end);
@@ -339,47 +343,6 @@ export class DurableStore extends DataStore {
     return pos;
   }
 
-  /**
-   * Where a request's bytes end once its checksums have had their say, and the 460 to answer if one
-   * failed. Without checksums everything that arrived stays. `Upload-Checksum` alone is all or
-   * nothing. Block checksums keep every whole block that matched, up to the first that did not;
-   * sent with `Upload-Checksum` too, a complete body must match both, and one that fails the
-   * chunk's digest is discarded whole.
-   */
-  private async keep(r: {
-    id: string;
-    offset: number;
-    acked: number;
-    pos: number;
-    aborted: unknown;
-    checksum: Checksum | undefined;
-    chunkHash: StreamHash | undefined;
-    blocks: BlockVerifier | undefined;
-  }): Promise<{ end: number; refusal?: TusError }> {
-    const { id, offset, acked, pos, aborted, checksum, chunkHash, blocks } = r;
-    if (blocks) {
-      const end = offset + blocks.verified;
-      const bad = blocks.failedBlock;
-      if (bad !== undefined) {
-        this.opts.metrics.checksumFailures++;
-        this.opts.log('info', 'block checksum mismatch', { id, offset, block: bad, kept: end });
-        const message = `Checksum mismatch in block ${bad}: the blocks before it were kept; send the rest again`;
-        return { end, refusal: mismatch(message, end) };
-      }
-      if (!blocks.complete || !checksum || !chunkHash) return { end };
-    } else if (!checksum || !chunkHash) {
-      return { end: pos };
-    } else if (aborted) {
-      // A cut chunk cannot be verified against a digest of the whole chunk.
-      return { end: acked };
-    }
-    if ((await chunkHash.digest()).equals(checksum.digest)) return { end: pos };
-    this.opts.metrics.checksumFailures++;
-    this.opts.log('info', 'chunk checksum mismatch', { id, offset, algorithm: checksum.algorithm });
-    const message = `Checksum mismatch (${checksum.algorithm}): the chunk was discarded; send it again`;
-    return { end: acked, refusal: mismatch(message, acked) };
-  }
-
   private forgetRunning(id: string): void {
     this.running.get(id)?.hash.dispose();
     this.running.delete(id);
@@ -413,9 +376,4 @@ export class DurableStore extends DataStore {
     this.settledHere.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
-}
-
-// A 460 for bytes of this request that failed their checksum, saying where the upload now stands.
-function mismatch(message: string, offset: number): TusError {
-  return tusError(460, message, { 'Upload-Offset': String(offset) });
 }

@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -38,22 +37,15 @@ function cli(dataDir: string, ...args: string[]) {
   return { code: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts build/server/main.js and waits for /healthz. */
-async function spawnServer(dataDir: string, port: number, env: Record<string, string> = {}) {
+/**
+ * Starts the compiled server on a port of its own choosing and waits for the address it prints (a
+ * fixed port, free a moment ago, may meanwhile belong to another test file's server).
+ */
+async function spawnServer(dataDir: string, env: Record<string, string> = {}) {
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
     env: {
       ...process.env,
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       TENDER_DATA_DIR: dataDir,
       TENDER_ADMIN_TOKEN: ADMIN_TOKEN,
@@ -68,21 +60,21 @@ async function spawnServer(dataDir: string, port: number, env: Record<string, st
   child.stderr?.on('data', (d) => {
     output += d;
   });
-  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok) break;
+    const url = /Tender listening on (http:\/\/\S+)/.exec(output)?.[1];
+    if (url && (await fetch(`${url}/healthz`).catch(() => undefined))?.ok) {
+      return { child, url, output: () => output };
+    }
     if (child.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${output}`);
     await sleep(50);
   }
-  return { child, url, output: () => output };
 }
 
 describe('CLI', () => {
   it('enrols (--json prints exactly deviceId, token, enrollUrl), lists and revokes devices', async () => {
     const dataDir = path.join(root, 'cli');
-    const port = await freePort();
-    const server = await spawnServer(dataDir, port);
+    const server = await spawnServer(dataDir);
     try {
       const enrolled = cli(dataDir, 'enroll', '--name', 'Deck tablet', '--json');
       expect(enrolled.code).toBe(0);
@@ -146,8 +138,7 @@ describe('CLI', () => {
 describe('crash safety', () => {
   it('survives repeated SIGKILL during PATCHes: acknowledged offsets hold, the upload completes intact', async () => {
     const dataDir = path.join(root, 'crash');
-    const port = await freePort();
-    let server = await spawnServer(dataDir, port);
+    let server = await spawnServer(dataDir);
     const enrol = await fetch(`${server.url}/api/devices`, {
       method: 'POST',
       headers: ADMIN,
@@ -192,7 +183,7 @@ describe('crash safety', () => {
 
     for (let round = 0; round < 200; round++) {
       if (server.child.exitCode !== null || server.child.signalCode !== null) {
-        server = await spawnServer(dataDir, port);
+        server = await spawnServer(dataDir);
         outputs.push(server.output);
         scheduleKill();
       }
