@@ -270,13 +270,9 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     try {
       await relay.start();
     } catch (error) {
-      // Nothing half-started is left behind: the caller sees the error with the port free again.
-      clearInterval(timer);
-      unwatch();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await maintaining;
-      await backends.close();
+      // Nothing half-started is left behind (the relay's own stores included): the caller sees
+      // the error with the port free again.
+      await shutdown().catch(() => {});
       throw error;
     }
     log('info', 'relay forwarding', { to: config.forward?.to });

@@ -27,7 +27,7 @@ export interface Hashing {
   close(): Promise<void>;
 }
 
-/** Hashes on the calling thread (node:crypto), for small jobs and as the fallback. */
+/** Hashes on the calling thread (node:crypto): the same interface with no thread behind it. */
 export const localHashing: Hashing = {
   create: (algorithm) => local(createHash(algorithm)),
   backlog: () => undefined,

@@ -43,8 +43,6 @@ export type DurableStoreOptions = {
   writerOf(id: string): Writer | undefined;
   /** Called (inside the write) once every byte is acknowledged and the digest verified; files the record. */
   onComplete(partial: Partial, sha256: string): Promise<void>;
-  /** Where received bytes are hashed (default: the process's hashing thread). */
-  hashing?: Hashing;
 };
 
 /**
@@ -80,7 +78,7 @@ export class DurableStore extends DataStore {
   constructor(opts: DurableStoreOptions) {
     super();
     this.opts = opts;
-    this.hashing = opts.hashing ?? sharedHashThread();
+    this.hashing = sharedHashThread();
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
   }
