@@ -58,6 +58,9 @@ export class FileBytes implements UploadBytes {
         }
         if (unsynced >= WRITE_BACK_BYTES && !early) writeBack();
       },
+      writeBack() {
+        if (unsynced > 0 && !early) writeBack();
+      },
       // One fdatasync makes everything written durable; bytes past `end` are cut on the next touch.
       async persist() {
         await early;

@@ -47,10 +47,9 @@ function local(hash: Hash): StreamHash {
 // Bytes are copied into staging buffers of this size and handed to the thread whole (transferred):
 // small enough that a hundred slow uploads, each with a partly filled one, hold little memory.
 const STAGE_BYTES = 256 * 1024;
-// More than this many bytes handed over and not yet hashed holds the writers back...
-const BACKLOG_HIGH = 4 * 1024 * 1024;
-// ...until the thread is down to this many.
-const BACKLOG_LOW = 2 * 1024 * 1024;
+// More than this many bytes handed over and not yet hashed holds the writers back, until the thread
+// is down to half of it.
+const BACKLOG_BYTES = 4 * 1024 * 1024;
 // Staging buffers come back from the thread and are used again (no allocation and page faults per
 // buffer); at most this many wait to be reused.
 const SPARE_STAGES = 32;
@@ -58,8 +57,10 @@ const SPARE_STAGES = 32;
 // The thread: one node:crypto hash per id, in the order the messages come. Plain JavaScript run by
 // `eval`, so the same code serves the compiled server and the TypeScript sources under test.
 const THREAD_SOURCE = `
-const { parentPort } = require('node:worker_threads');
+const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+// On Linux a nice value belongs to the calling thread (elsewhere it would be the whole process).
+if (workerData.nice && process.platform === 'linux') require('node:os').setPriority(0, workerData.nice);
 const hashes = new Map();
 parentPort.on('message', ([op, id, a, b]) => {
   if (op === 'new') hashes.set(id, createHash(a));
@@ -79,6 +80,14 @@ parentPort.on('message', ([op, id, a, b]) => {
 
 type Message = ['done', number, ArrayBuffer] | ['digest', number, ArrayBuffer];
 
+/** How a hashing thread shares the machine. */
+export type HashThreadOptions = {
+  /** Bytes handed over and not yet hashed past which writers are held back, until down to half. */
+  backlogBytes?: number;
+  /** A nice value for the thread (Linux only): it then takes what CPU the rest of the server leaves. */
+  nice?: number;
+};
+
 /**
  * Hashes on a worker thread of its own, so SHA-256 over every received byte (about 0.8 s of CPU per
  * GiB and hash) runs beside receiving and writing instead of between them. The thread starts on
@@ -86,6 +95,8 @@ type Message = ['done', number, ArrayBuffer] | ['digest', number, ArrayBuffer];
  * the next hash starts another.
  */
 export class HashThread implements Hashing {
+  private readonly backlogBytes: number;
+  private readonly nice: number;
   private worker: Worker | undefined;
   private generation = 0;
   private nextId = 1;
@@ -97,6 +108,11 @@ export class HashThread implements Hashing {
     this.post(held.generation, ['free', held.id]),
   );
 
+  constructor({ backlogBytes = BACKLOG_BYTES, nice = 0 }: HashThreadOptions = {}) {
+    this.backlogBytes = backlogBytes;
+    this.nice = nice;
+  }
+
   create(algorithm: HashAlgorithm): StreamHash {
     const id = this.nextId++;
     this.post(this.start(), ['new', id, algorithm]);
@@ -104,7 +120,7 @@ export class HashThread implements Hashing {
   }
 
   backlog(): Promise<void> | undefined {
-    if (this.inFlight <= BACKLOG_HIGH) return undefined;
+    if (this.inFlight <= this.backlogBytes) return undefined;
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
@@ -117,13 +133,13 @@ export class HashThread implements Hashing {
   private start(): number {
     if (this.worker) return this.generation;
     const generation = ++this.generation;
-    const worker = new Worker(THREAD_SOURCE, { eval: true });
+    const worker = new Worker(THREAD_SOURCE, { eval: true, workerData: { nice: this.nice } });
     worker.unref();
     worker.on('message', (message: Message) => {
       if (message[0] === 'done') {
         this.inFlight -= message[1];
         if (this.spare.length < SPARE_STAGES) this.spare.push(message[2]);
-        if (this.inFlight <= BACKLOG_LOW) this.release();
+        if (this.inFlight <= this.backlogBytes / 2) this.release();
       } else {
         const pending = this.digests.get(message[1]);
         this.digests.delete(message[1]);
@@ -222,9 +238,20 @@ export class HashThread implements Hashing {
 }
 
 let shared: HashThread | undefined;
+let background: HashThread | undefined;
 
-/** The process's one hashing thread, started with its first hash. */
+/** The process's thread for digests awaited before an answer (a chunk's checksum), started with its first hash. */
 export function sharedHashThread(): HashThread {
   shared ??= new HashThread();
   return shared;
+}
+
+/**
+ * The process's thread for digests wanted only later (a whole file's, at its last byte). It runs at
+ * a lower priority and may fall 16 MiB behind, so it gives way while bodies arrive and catches up
+ * while each request is acknowledged (fsync, records), when the machine has CPU to spare.
+ */
+export function backgroundHashThread(): HashThread {
+  background ??= new HashThread({ backlogBytes: 16 * 1024 * 1024, nice: 10 });
+  return background;
 }

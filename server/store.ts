@@ -3,7 +3,7 @@ import { DataStore, ERRORS, Upload } from '@tus/server';
 import { BatchedAppend } from './batchedAppend.ts';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import type { Checksum } from './checksum.ts';
-import { type Hashing, type StreamHash, sharedHashThread } from './hashThread.ts';
+import { backgroundHashThread, type Hashing, type StreamHash, sharedHashThread } from './hashThread.ts';
 import { type TusError, tusError } from './httpError.ts';
 import { keptBytes } from './keptBytes.ts';
 import type { Logger } from './log.ts';
@@ -21,6 +21,11 @@ export type Writer = {
   checksum?: Checksum;
   /** Digests of the body's blocks (Upload-Block-Checksums). */
   blocks?: BlockChecksums;
+  /**
+   * The request's body as Node receives it, read in place of the stream @tus/server hands over;
+   * leaving it early must not destroy the request (the answer still has to go out).
+   */
+  body?: AsyncIterable<Buffer>;
   /** The answer a failed write chose (507 for a full disk, 460 …), whatever @tus/server makes of it. */
   failure?: TusError;
 };
@@ -71,7 +76,10 @@ export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
   private readonly running = new Map<string, { hash: StreamHash; at: number }>();
+  /** Where chunk checksums are computed: their digests hold up an answer. */
   private readonly hashing: Hashing;
+  /** Where whole files' digests are computed: needed only at an upload's last byte. */
+  private readonly fileHashing: Hashing;
   /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
   private readonly settledHere = new Set<string>();
 
@@ -79,6 +87,7 @@ export class DurableStore extends DataStore {
     super();
     this.opts = opts;
     this.hashing = sharedHashThread();
+    this.fileHashing = backgroundHashThread();
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
   }
@@ -236,7 +245,7 @@ export class DurableStore extends DataStore {
     this.running.delete(id);
     if (running?.at !== offset) {
       running?.hash.dispose();
-      running = offset === 0 ? { hash: hashing.create('sha256'), at: 0 } : undefined;
+      running = offset === 0 ? { hash: this.fileHashing.create('sha256'), at: 0 } : undefined;
     }
     // Bytes this request may not keep are cut off again; the running hash must forget them too.
     let beforeChunk = checksum && running ? running.hash.copy() : undefined;
@@ -254,13 +263,19 @@ export class DurableStore extends DataStore {
     receiving.update(id, offset);
     try {
       try {
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
+        const body = writer?.body ?? (stream as AsyncIterable<Buffer>);
+        for await (const chunk of body) {
+          // A body without Content-Length that runs past the upload's end (tus's own limit is bypassed).
+          if (pos + chunk.length > partial.size) {
+            aborted = ERRORS.ERR_SIZE_EXCEEDED;
+            break;
+          }
           // Hashed while the batch before it is being written.
           chunkHash?.update(chunk);
           if (blocks) blocks.update(chunk);
           else running?.hash.update(chunk);
-          // The hashing thread keeps up, or the body waits for it (off-thread hashing lags a little).
-          const behind = hashing.backlog();
+          // The hashing threads keep up, or the body waits for them (off-thread hashing lags a little).
+          const behind = hashing.backlog() ?? this.fileHashing.backlog();
           if (behind) await behind;
           await batches.add(chunk).catch((e: unknown) => this.failed(id, e));
           pos += chunk.length;
@@ -284,6 +299,8 @@ export class DurableStore extends DataStore {
       }
       // Every byte received is written before its checksums have their say.
       await batches.flush().catch((e: unknown) => this.failed(id, e));
+      // The disk starts on the last bytes while their checksum is checked.
+      if (checksum) appender.writeBack?.();
 
       const kept = await keptBytes(
         { id, offset, acked, pos, aborted, checksum, chunkHash, blocks },

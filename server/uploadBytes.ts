@@ -44,6 +44,11 @@ export interface Appender {
   write(buffers: Buffer[]): Promise<void>;
   /** Makes every byte up to `end` durable; bytes appended past it stay, not yet durable. */
   persist(end: number): Promise<void>;
+  /**
+   * Starts moving the bytes written so far towards durable storage, promising nothing: a later
+   * persist() then finds less left to do. Optional: stores that cannot do this cheaply leave it out.
+   */
+  writeBack?(): void;
   /** Forgets the bytes past `end` (never below an end already persisted). */
   cut(end: number): Promise<void>;
   close(): Promise<void>;

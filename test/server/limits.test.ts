@@ -7,6 +7,7 @@ import {
   encodeMetadata,
   hangingPatch,
   listRecords,
+  OCTETS,
   sha256,
   startServer,
   type TestDevice,
@@ -44,6 +45,40 @@ describe('size and type limits', () => {
     const res = await s.patch(device, url, 0, bytes(20));
     expect(res.status).toBe(413);
     expect((await s.head(device, url)).headers.get('upload-offset')).toBe('0');
+  });
+
+  it('takes a body without Content-Length, and refuses one that runs past the upload with 413', async () => {
+    const content = bytes(10);
+    const chunked = (url: string, offset: number, pieces: Buffer[]) =>
+      fetch(url, {
+        method: 'PATCH',
+        headers: { ...device.headers, 'Content-Type': OCTETS, 'Upload-Offset': String(offset) },
+        body: new ReadableStream({
+          pull(controller) {
+            const piece = pieces.shift();
+            if (piece) controller.enqueue(piece);
+            else controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+
+    const fits = await s.create(device, 10, { filetype: 'text/plain', sha256: sha256(content) });
+    const whole = await chunked(fits, 0, [content.subarray(0, 4), content.subarray(4)]);
+    expect(whole.status).toBe(204);
+    expect(whole.headers.get('upload-offset')).toBe('10');
+
+    const url = await s.create(device, 10, { filetype: 'text/plain', sha256: sha256(content) });
+    const over = await chunked(url, 0, [content.subarray(0, 6), bytes(6, 2), bytes(6, 3)]);
+    expect(over.status).toBe(413);
+    // What arrived within the upload may stay; the rest is sent again and the file completes intact.
+    const kept = Number((await s.head(device, url)).headers.get('upload-offset'));
+    expect(kept === 0 || kept === 6, `offset ${kept}`).toBe(true);
+    expect((await s.patch(device, url, kept, content.subarray(kept))).status).toBe(204);
+    const records = await listRecords(s.url);
+    for (const done of [fits, url]) {
+      expect(records.find((r) => done.endsWith(String(r.id)))).toMatchObject({ sha256: sha256(content) });
+    }
   });
 
   it('refuses file types off the allowlist with 415, and normalises accepted ones', async () => {

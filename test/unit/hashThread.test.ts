@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HashThread, localHashing } from '../../server/hashThread.ts';
 import { makeFile } from '../support/content.ts';
@@ -61,21 +62,55 @@ describe('HashThread', () => {
     expect((await next.digest()).toString('hex')).toBe(sha('sha1', Buffer.from('z')));
   });
 
-  it('holds writers back once 4 MiB wait to be hashed, and lets them go as it catches up', async () => {
-    const chunk = makeFile(MiB, 9);
-    const hash = thread.create('sha256');
-    let held: Promise<void> | undefined;
-    let fed = 0;
-    while (!held && fed < 256) {
-      hash.update(chunk);
-      fed++;
-      held = thread.backlog();
+  it.each([
+    ['4 MiB by default', undefined, 4 * MiB],
+    ['the backlog it was given', 12 * MiB, 12 * MiB],
+  ])(
+    'holds writers back once more than %s waits to be hashed, and lets them go as it catches up',
+    async (_, backlogBytes, limit) => {
+      const own = new HashThread({ backlogBytes });
+      try {
+        const chunk = makeFile(MiB, 9);
+        const hash = own.create('sha256');
+        let held: Promise<void> | undefined;
+        let fed = 0;
+        while (!held && fed < 256) {
+          hash.update(chunk);
+          fed++;
+          held = own.backlog();
+        }
+        expect(held, 'a backlog built up').toBeDefined();
+        expect(fed).toBe(limit / MiB + 1);
+        await held;
+        expect(own.backlog()).toBeUndefined();
+        expect((await hash.digest()).toString('hex')).toBe(sha('sha256', ...Array(fed).fill(chunk)));
+      } finally {
+        await own.close();
+      }
+    },
+  );
+
+  it('a thread given a nice value runs at it; the threads beside it keep theirs', async () => {
+    // Field 19 of a thread's stat is its nice value (fields counted after the command name).
+    const niceOf = (stat: string) => Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const nices = () =>
+      fs
+        .readdirSync('/proc/self/task')
+        .map((tid) => niceOf(fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')));
+    const mainNice = () => niceOf(fs.readFileSync('/proc/self/stat', 'utf8'));
+    const before = nices();
+    const mainBefore = mainNice();
+    const own = new HashThread({ nice: 7 });
+    try {
+      const hash = own.create('sha256');
+      hash.update(Buffer.from('x'));
+      expect((await hash.digest()).toString('hex')).toBe(sha('sha256', Buffer.from('x')));
+      const after = nices();
+      expect(after.filter((n) => n === 7).length).toBe(before.filter((n) => n === 7).length + 1);
+      expect(mainNice()).toBe(mainBefore);
+    } finally {
+      await own.close();
     }
-    expect(held, 'a backlog built up').toBeDefined();
-    expect(fed).toBeGreaterThan(4);
-    await held;
-    expect(thread.backlog()).toBeUndefined();
-    expect((await hash.digest()).toString('hex')).toBe(sha('sha256', ...Array(fed).fill(chunk)));
   });
 
   it('a digest owed by a stopped thread rejects, and the next hash starts a new one', async () => {
