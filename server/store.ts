@@ -3,7 +3,8 @@ import { DataStore, ERRORS, Upload } from '@tus/server';
 import { BatchedAppend } from './batchedAppend.ts';
 import { type BlockChecksums, BlockVerifier } from './blockChecksums.ts';
 import type { Checksum } from './checksum.ts';
-import { backgroundHashThread, type Hashing, type StreamHash, sharedHashThread } from './hashThread.ts';
+import { FileDigests } from './fileDigests.ts';
+import { backgroundHashThread, type Hashing, sharedHashThread } from './hashThread.ts';
 import { type TusError, tusError } from './httpError.ts';
 import { keptBytes } from './keptBytes.ts';
 import type { Logger } from './log.ts';
@@ -75,11 +76,10 @@ const BATCH_BYTES = 1024 * 1024;
 export class DurableStore extends DataStore {
   private readonly opts: DurableStoreOptions;
   private readonly busy = new Map<string, Promise<unknown>>();
-  private readonly running = new Map<string, { hash: StreamHash; at: number }>();
   /** Where chunk checksums are computed: their digests hold up an answer. */
   private readonly hashing: Hashing;
-  /** Where whole files' digests are computed: needed only at an upload's last byte. */
-  private readonly fileHashing: Hashing;
+  /** Whole files' digests: needed only at an upload's last byte, so computed where they may lag. */
+  private readonly files = new FileDigests(backgroundHashThread());
   /** Uploads whose bytes this process has brought in line with their acknowledged offset. */
   private readonly settledHere = new Set<string>();
 
@@ -87,7 +87,6 @@ export class DurableStore extends DataStore {
     super();
     this.opts = opts;
     this.hashing = sharedHashThread();
-    this.fileHashing = backgroundHashThread();
     // No creation-defer-length: quota and integrity checks need the length up front.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration', 'checksum'];
   }
@@ -185,7 +184,7 @@ export class DurableStore extends DataStore {
 
   /** Deletes an unfinished upload's bytes and state. Callers hold the upload's lock. */
   async discard(id: string): Promise<void> {
-    this.forgetRunning(id);
+    this.files.forget(id);
     this.settledHere.delete(id);
     await this.opts.bytes.remove(id);
     await this.opts.partials.delete(id);
@@ -241,16 +240,12 @@ export class DurableStore extends DataStore {
     const { hashing } = this;
     const chunkHash = checksum && hashing.create(checksum.algorithm);
     // The whole-file SHA-256 follows the bytes as they are written, so completing needs no re-read.
-    let running = this.running.get(id);
-    this.running.delete(id);
-    if (running?.at !== offset) {
-      running?.hash.dispose();
-      running = offset === 0 ? { hash: this.fileHashing.create('sha256'), at: 0 } : undefined;
-    }
+    // The whole file's hash, fed up to this request's offset.
+    let running = this.files.take(id, offset);
     // Bytes this request may not keep are cut off again; the running hash must forget them too.
-    let beforeChunk = checksum && running ? running.hash.copy() : undefined;
+    let beforeChunk = checksum && running ? running.copy() : undefined;
     // With block checksums the verifier feeds the running hash, so it can rewind it to a block end.
-    const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running?.hash);
+    const blocks = writer?.blocks && new BlockVerifier(writer.blocks, running);
 
     const appender: Appender = await this.opts.bytes.append(id, offset);
     const batches = new BatchedAppend(appender, BATCH_BYTES, offset);
@@ -273,9 +268,9 @@ export class DurableStore extends DataStore {
           // Hashed while the batch before it is being written.
           chunkHash?.update(chunk);
           if (blocks) blocks.update(chunk);
-          else running?.hash.update(chunk);
+          else running?.update(chunk);
           // The hashing threads keep up, or the body waits for them (off-thread hashing lags a little).
-          const behind = hashing.backlog() ?? this.fileHashing.backlog();
+          const behind = hashing.backlog() ?? this.files.backlog();
           if (behind) await behind;
           await batches.add(chunk).catch((e: unknown) => this.failed(id, e));
           pos += chunk.length;
@@ -314,12 +309,12 @@ export class DurableStore extends DataStore {
         const atBlock = blocks && pos === offset + blocks.verified;
         const hash = atBlock ? blocks.followerAtVerified() : beforeChunk;
         if (hash === beforeChunk) beforeChunk = undefined;
-        running?.hash.dispose();
-        running = running && hash && { hash, at: pos };
+        running?.dispose();
+        running = running && hash;
       }
       if (pos > acked) await appender.persist(pos);
     } catch (error) {
-      running?.hash.dispose();
+      running?.dispose();
       running = undefined;
       if (error instanceof StorageError) {
         // Which bytes landed is unknown: fall back to the last acknowledged offset.
@@ -341,26 +336,18 @@ export class DurableStore extends DataStore {
 
     if (pos === partial.size && !refusal) {
       // Should the hashing thread have failed, the stored bytes are read back instead.
-      const digest = running?.hash.digest().then(
+      const digest = running?.digest().then(
         (d) => d.toString('hex'),
         () => undefined,
       );
       await this.verifyAndComplete(partial, (await digest) ?? (await this.opts.bytes.digest(id)));
     } else {
       if (pos > acked) await this.opts.partials.ack(id, pos);
-      if (running) {
-        running.hash.park();
-        this.running.set(id, { hash: running.hash, at: pos });
-      }
+      if (running) this.files.keep(id, running, pos);
     }
     if (refusal) throw refusal;
     if (aborted) throw aborted;
     return pos;
-  }
-
-  private forgetRunning(id: string): void {
-    this.running.get(id)?.hash.dispose();
-    this.running.delete(id);
   }
 
   // Notes the answer on the request before the error leaves the body loop: leaving it destroys the
@@ -387,7 +374,7 @@ export class DurableStore extends DataStore {
         'The file does not match its sha256 metadata: the upload was discarded; start again',
       );
     }
-    this.forgetRunning(partial.id);
+    this.files.forget(partial.id);
     this.settledHere.delete(partial.id);
     await this.opts.onComplete(partial, sha256);
   }
