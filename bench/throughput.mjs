@@ -54,6 +54,10 @@ export async function measureThroughput({ sizeBytes, chunkBytes, runs, warmupByt
           metadata: run === 0 ? { filename: 'warmup.mp4', filetype: 'video/mp4' } : metadata,
           checksums,
           blockChecksums,
+        }).catch((error) => {
+          throw new Error(
+            `${name}, run ${run}: ${error.message}; the server's last lines:\n${server.tail()}`,
+          );
         });
         await verifyAndDelete(server, url, run === 0 ? undefined : sha256);
         if (run === 0) continue;
