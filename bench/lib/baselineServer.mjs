@@ -24,8 +24,15 @@ if (!directory) throw new Error('BENCH_TUS_DIR is not set');
 const Store = process.env.BENCH_TUS_FSYNC === '1' ? SyncedFileStore : FileStore;
 const tus = new Server({ path: '/files', datastore: new Store({ directory }) });
 const server = http.createServer((req, res) => {
-  tus.handle(req, res).catch(() => res.destroy());
+  tus.handle(req, res).catch((error) => {
+    console.error(`${req.method} ${req.url}: ${error?.stack ?? error}`);
+    res.destroy();
+  });
 });
+// Idle connections are kept as long as Tender keeps them (60 s): with Node's default of 5 s, the
+// baseline closed the bench's connection while other variants ran, and a close that arrived while
+// the bench was blocked in \`sync\` left it sending its next request into a dead connection.
+server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {
   console.log(`listening on http://127.0.0.1:${server.address().port}`);
 });
