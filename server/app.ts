@@ -24,7 +24,8 @@ import { isDevicePath, isUploadPath, pathOf, probe, unauthorized } from './route
 import { serveStatic } from './static.ts';
 import { type AdminToken, loadAdminToken } from './tokens.ts';
 import { TusGateway } from './tusGateway.ts';
-import { type UploadListener, Uploads } from './uploads.ts';
+import type { UploadListener } from './uploadFiling.ts';
+import { Uploads } from './uploads.ts';
 
 /** A listening Tender server. */
 export type Tender = {
@@ -87,7 +88,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     metrics,
     log,
   });
-  for (const listener of options.onUploadRecorded ?? []) uploads.listeners.add(listener);
+  for (const listener of options.onUploadRecorded ?? []) uploads.filing.listeners.add(listener);
   // Relay mode keeps its outbox as hard links to local files; config refuses it with S3.
   const relay =
     config.forward && backends.files
@@ -100,7 +101,7 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
           log,
         })
       : null;
-  if (relay) uploads.listeners.add((record) => relay.recorded(record));
+  if (relay) uploads.filing.listeners.add((record) => relay.recorded(record));
   const faults = config.testFaults ? new Faults() : undefined;
   const requests = new DeviceRequests();
   const limits = backends.limits;
@@ -316,8 +317,8 @@ export async function createTender(config: TenderConfig, options: TenderOptions 
     url,
     admin,
     onUploadRecorded(listener) {
-      uploads.listeners.add(listener);
-      return () => uploads.listeners.delete(listener);
+      uploads.filing.listeners.add(listener);
+      return () => uploads.filing.listeners.delete(listener);
     },
     close: () => (closing ??= shutdown()),
   };

@@ -94,7 +94,7 @@ export async function handleDevice(
       sendJson(res, 507, { error: 'the server does not have room for this upload' });
       return true;
     }
-    const record = await opts.uploads.recordDuplicate(device.deviceId, original, check.metadata);
+    const record = await opts.uploads.filing.recordDuplicate(device.deviceId, original, check.metadata);
     // Only this device's new record: nothing about the upload it duplicates, whose device it was.
     sendJson(res, 200, { id: record.id });
     return true;

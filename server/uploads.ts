@@ -5,19 +5,16 @@ import { NodeRequest, sendNodeResponse } from 'srvx/node';
 import { BLOCK_CHECKSUMS_HEADER } from './blockChecksums.ts';
 import type { Devices } from './devices.ts';
 import { tusError } from './httpError.ts';
-import { recordPath } from './layout.ts';
 import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
-import type { Partial, Partials } from './partials.ts';
+import type { Partials } from './partials.ts';
 import type { PatchProgress } from './patchProgress.ts';
 import { type DeviceQuota, quotaRefusal } from './quota.ts';
-import type { UploadRecord, UploadRecords } from './records.ts';
+import type { UploadRecords } from './records.ts';
 import { DurableStore, type Writer } from './store.ts';
 import { Sweeper } from './sweeper.ts';
-import { storedKey, type UploadBytes } from './uploadBytes.ts';
-
-/** Called after an upload (or a duplicate) is recorded; for forwarding ashore later. */
-export type UploadListener = (record: UploadRecord) => void | Promise<void>;
+import type { UploadBytes } from './uploadBytes.ts';
+import { UploadFiling } from './uploadFiling.ts';
 
 /** Per-request facts the tus hooks need, attached to the Node request before tus sees it. */
 export type UploadRequest = Writer & {
@@ -55,12 +52,11 @@ export class Uploads {
   readonly store: DurableStore;
   /** Deletes unfinished uploads that expired or can no longer be resumed. */
   readonly sweeper: Sweeper;
-  /** Listeners run after each record is written; errors are logged, never fail the upload. */
-  readonly listeners = new Set<UploadListener>();
+  /** Turns finished uploads into records; its listeners hear of each. */
+  readonly filing: UploadFiling;
   private readonly opts: UploadsOptions;
   private readonly requests = new WeakMap<http.IncomingMessage, UploadRequest>();
   private readonly writers = new Map<string, UploadRequest>();
-  private readonly filing = new Map<string, Promise<void>>();
   private stopped = false;
 
   constructor(opts: UploadsOptions) {
@@ -78,7 +74,17 @@ export class Uploads {
         const over = quotaRefusal(reserved, size, opts.quota);
         return over && tusError(over.status, over.error);
       },
-      onComplete: (partial, sha256) => this.complete(partial, sha256),
+      onComplete: (partial, sha256) => this.filing.complete(partial, sha256),
+    });
+    this.filing = new UploadFiling({
+      bytes: opts.bytes,
+      records: opts.records,
+      partials: opts.partials,
+      devices: opts.devices,
+      metrics: opts.metrics,
+      log: opts.log,
+      newId: () => this.newId(),
+      discard: (id) => this.store.discard(id),
     });
     this.sweeper = new Sweeper({
       expiryMs: opts.expiryMs,
@@ -171,7 +177,7 @@ export class Uploads {
     await this.sweeper.locked(id, async () => {
       const partial = await this.opts.partials.get(id);
       if (this.stopped || !partial || partial.acked !== partial.size) return;
-      if (partial.completion) await this.file(partial);
+      if (partial.completion) await this.filing.file(partial);
       else await this.store.completeRecovered(partial);
     });
   }
@@ -194,47 +200,10 @@ export class Uploads {
     await this.sweeper.dropOrphans();
   }
 
-  /**
-   * Records a new upload for `deviceId` whose content is already stored as `original`; the file is
-   * hard-linked into the device's folder so the operator finds it where expected.
-   */
-  async recordDuplicate(deviceId: string, original: UploadRecord, metadata: Record<string, string>) {
-    const id = this.newId();
-    const receivedAt = new Date().toISOString();
-    const fileName = metadata.filename ?? metadata.name ?? original.name;
-    let target = recordPath({ id, fileName, deviceName: await this.deviceName(deviceId), receivedAt });
-    const originalPath = storedKey(original);
-    try {
-      await this.opts.bytes.copy(originalPath, target);
-    } catch (error) {
-      // The record still points at the bytes; only the operator's browsing copy is missing.
-      this.opts.log('error', 'could not link duplicate', { id, original: original.id, error: String(error) });
-      target = originalPath;
-    }
-    const record: UploadRecord = {
-      id,
-      name: fileName,
-      type: metadata.filetype ?? metadata.type ?? original.type,
-      size: original.size,
-      sha256: original.sha256,
-      metadata,
-      receivedAt,
-      startedAt: receivedAt,
-      deviceId,
-      duplicateOf: original.duplicateOf ?? original.id,
-      path: target,
-    };
-    await this.opts.records.add(record);
-    this.opts.metrics.uploadsDeduplicated++;
-    this.opts.log('info', 'upload deduplicated', { id, deviceId, duplicateOf: record.duplicateOf });
-    this.notify(record);
-    return record;
-  }
-
   /** Refuses new bookkeeping and resolves when none is running, so the database can be closed. */
   async stop(): Promise<void> {
     this.stopped = true;
-    while (this.filing.size) await Promise.allSettled(this.filing.values());
+    await this.filing.settled();
   }
 
   private requestOf(req: unknown): UploadRequest | undefined {
@@ -275,78 +244,6 @@ export class Uploads {
     this.opts.metrics.stalePatchesClosed++;
     node.socket.destroy();
     this.opts.log('info', 'stale PATCH closed', { id, by: 'lock request' });
-  }
-
-  private async complete(partial: Partial, sha256: string): Promise<void> {
-    // A last chunk that raced the revocation must not become a record of a device no longer trusted.
-    if ((await this.opts.devices.get(partial.deviceId))?.revokedAt) {
-      await this.store.discard(partial.id);
-      throw tusError(401, 'This device has been revoked; enrol it again');
-    }
-    const receivedAt = new Date().toISOString();
-    const target = recordPath({
-      id: partial.id,
-      fileName: partial.metadata.filename ?? partial.metadata.name ?? partial.id,
-      deviceName: await this.deviceName(partial.deviceId),
-      receivedAt,
-    });
-    const completion = { at: receivedAt, sha256, target };
-    await this.opts.partials.markComplete(partial.id, completion);
-    await this.file({ ...partial, acked: partial.size, completion });
-  }
-
-  private file(partial: Partial): Promise<void> {
-    // A final PATCH and a HEAD-triggered reconcile can race; file each upload once.
-    let pending = this.filing.get(partial.id);
-    if (!pending) {
-      pending = this.fileOnce(partial).finally(() => this.filing.delete(partial.id));
-      this.filing.set(partial.id, pending);
-    }
-    return pending;
-  }
-
-  private async fileOnce(partial: Partial): Promise<void> {
-    const { bytes, records, metrics, log } = this.opts;
-    const completion = partial.completion;
-    if (!completion || (await records.get(partial.id))) return;
-    await bytes.place(partial.id, completion.target);
-    const metadata = partial.metadata;
-    const record: UploadRecord = {
-      id: partial.id,
-      name: metadata.filename || metadata.name || partial.id,
-      type: metadata.filetype || metadata.type || 'application/octet-stream',
-      size: partial.size,
-      sha256: completion.sha256,
-      metadata,
-      receivedAt: completion.at,
-      startedAt: partial.createdAt,
-      deviceId: partial.deviceId,
-      duplicateOf: null,
-      path: completion.target,
-    };
-    if (!(await records.addCompleted(record))) return;
-    metrics.uploadsCompleted++;
-    log('info', 'upload completed', {
-      id: record.id,
-      deviceId: record.deviceId,
-      name: record.name,
-      size: record.size,
-    });
-    this.notify(record);
-  }
-
-  private notify(record: UploadRecord): void {
-    for (const listener of this.listeners) {
-      Promise.resolve()
-        .then(() => listener(record))
-        .catch((error: unknown) =>
-          this.opts.log('error', 'upload listener failed', { id: record.id, error: String(error) }),
-        );
-    }
-  }
-
-  private async deviceName(deviceId: string): Promise<string> {
-    return (await this.opts.devices.get(deviceId))?.name ?? deviceId;
   }
 }
 
