@@ -89,7 +89,7 @@ export type HashThreadOptions = {
 };
 
 /**
- * Hashes on a worker thread of its own, so SHA-256 over every received byte (about 0.8 s of CPU per
+ * Hashes on a worker thread of its own, so SHA-256 over every received byte (about 0.9 s of CPU per
  * GiB and hash) runs beside receiving and writing instead of between them. The thread starts on
  * the first hash and does not keep the process alive; if it dies, the digests it owed reject and
  * the next hash starts another.

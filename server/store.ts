@@ -239,8 +239,7 @@ export class DurableStore extends DataStore {
     const checksum = writer?.checksum;
     const { hashing } = this;
     const chunkHash = checksum && hashing.create(checksum.algorithm);
-    // The whole-file SHA-256 follows the bytes as they are written, so completing needs no re-read.
-    // The whole file's hash, fed up to this request's offset.
+    // The whole file's SHA-256, fed up to this request's offset: completing needs no re-read.
     let running = this.files.take(id, offset);
     // Bytes this request may not keep are cut off again; the running hash must forget them too.
     let beforeChunk = checksum && running ? running.copy() : undefined;
